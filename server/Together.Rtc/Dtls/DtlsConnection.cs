@@ -1,0 +1,196 @@
+using Org.BouncyCastle.Tls;
+using Together.Rtc.Srtp;
+
+namespace Together.Rtc.Dtls;
+
+public enum DtlsRole
+{
+    /// <summary>We answer the browser's ClientHello (a=setup:passive). The SFU's role.</summary>
+    Server,
+
+    /// <summary>We send the ClientHello (a=setup:active). Our own client peer's role.</summary>
+    Client,
+}
+
+/// <summary>
+/// Limits how many DTLS handshakes run at once. BouncyCastle's Accept/Connect block a thread for
+/// the handshake's duration (~one round trip or two, up to the 10 s timeout); waiting handshakes
+/// wait asynchronously and hold no thread.
+/// </summary>
+public sealed class DtlsHandshakeLimiter(int maxConcurrent) : IDisposable
+{
+    private readonly SemaphoreSlim _slots = new(maxConcurrent, maxConcurrent);
+    private int _running;
+    private int _peak;
+
+    public int MaxConcurrent { get; } = maxConcurrent;
+
+    /// <summary>Highest number of handshakes seen running at once (diagnostics, tests).</summary>
+    public int Peak => Volatile.Read(ref _peak);
+
+    internal async Task<T> RunAsync<T>(Func<T> handshake, CancellationToken cancellationToken)
+    {
+        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            int running = Interlocked.Increment(ref _running);
+            int peak;
+            while (running > (peak = Volatile.Read(ref _peak)) && Interlocked.CompareExchange(ref _peak, running, peak) != peak)
+            {
+            }
+
+            return await Task.Factory.StartNew(handshake, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default)
+                .ConfigureAwait(false);
+        }
+        finally
+        {
+            Interlocked.Decrement(ref _running);
+            _slots.Release();
+        }
+    }
+
+    public void Dispose() => _slots.Dispose();
+}
+
+/// <summary>
+/// One DTLS-SRTP association. Feed it every DTLS datagram from the peer with <see cref="Feed"/>;
+/// run the handshake with <see cref="HandshakeAsync"/>. After the handshake no thread waits on
+/// this connection: each later datagram (a retransmitted Finished, close_notify) is processed
+/// synchronously by the caller of Feed, with a receive that never blocks.
+/// </summary>
+public sealed class DtlsConnection : IDisposable
+{
+    private readonly DtlsRole _role;
+    private readonly DtlsCertificate _local;
+    private readonly DtlsFingerprint _remote;
+    private readonly IReadOnlyList<SrtpProfile> _clientProfiles;
+    private readonly QueueDatagramTransport _transport;
+    private readonly Lock _gate = new();
+    private readonly byte[] _applicationData = new byte[QueueDatagramTransport.ReceiveLimit];
+    private DtlsTransport? _dtls;
+    private int _closedRaised;
+
+    public DtlsConnection(
+        DtlsRole role,
+        DtlsCertificate local,
+        DtlsFingerprint remote,
+        Action<ReadOnlySpan<byte>> send,
+        IReadOnlyList<SrtpProfile>? clientProfiles = null)
+    {
+        _role = role;
+        _local = local;
+        _remote = remote;
+        _clientProfiles = clientProfiles ?? [SrtpProfile.AeadAes128Gcm, SrtpProfile.AesCm128HmacSha1Tag80];
+        _transport = new QueueDatagramTransport(send);
+        _transport.ClosedByProtocol += RaiseClosed;
+    }
+
+    public DtlsRole Role => _role;
+
+    public bool IsConnected => _dtls is not null && !_transport.IsClosed;
+
+    /// <summary>Raised once when the peer sends close_notify or a fatal alert, or we close.</summary>
+    public event Action? Closed;
+
+    /// <summary>Runs the handshake on a limiter slot; throws if it fails or times out.</summary>
+    public Task<SrtpKeyingMaterial> HandshakeAsync(DtlsHandshakeLimiter limiter, CancellationToken cancellationToken = default) =>
+        limiter.RunAsync(RunHandshake, cancellationToken);
+
+    private SrtpKeyingMaterial RunHandshake()
+    {
+        SrtpKeyingMaterial? keys;
+        DtlsTransport dtls;
+        if (_role == DtlsRole.Server)
+        {
+            var server = new DtlsSrtpServer(_local, _remote);
+            // ICE has already proven the path, so skip the HelloVerifyRequest cookie round trip.
+            dtls = new DtlsServerProtocol { VerifyRequests = false }.Accept(server, _transport);
+            keys = server.KeyingMaterial;
+        }
+        else
+        {
+            var client = new DtlsSrtpClient(_local, _remote, _clientProfiles);
+            dtls = new DtlsClientProtocol().Connect(client, _transport);
+            keys = client.KeyingMaterial;
+        }
+
+        lock (_gate)
+        {
+            _transport.NonBlocking = true;
+            _dtls = dtls;
+        }
+
+        // Records that arrived while the handshake finished (e.g. a retransmitted Finished).
+        DrainPending();
+        return keys ?? throw new TlsFatalAlert(AlertDescription.internal_error, "no keying material");
+    }
+
+    /// <summary>Hands a DTLS datagram (first byte 20..63) from the peer to this connection.</summary>
+    public void Feed(ReadOnlySpan<byte> datagram)
+    {
+        _transport.Enqueue(datagram);
+        if (_dtls is not null)
+        {
+            DrainPending();
+        }
+    }
+
+    private void DrainPending()
+    {
+        lock (_gate)
+        {
+            if (_dtls is null || _transport.IsClosed)
+            {
+                return;
+            }
+
+            try
+            {
+                // waitMillis must be > 0 (0 means "forever" to BouncyCastle); with the transport
+                // non-blocking this returns once the queued records are processed, within ~1 ms.
+                // Media never comes here: WebRTC audio has no DTLS application data.
+                _dtls.Receive(_applicationData, 0, _applicationData.Length, 1);
+            }
+            catch (TlsFatalAlert)
+            {
+                _transport.Close();
+            }
+            catch (TlsFatalAlertReceived)
+            {
+                _transport.Close();
+            }
+            catch (IOException)
+            {
+                _transport.Close();
+            }
+        }
+    }
+
+    /// <summary>Sends close_notify (if connected) and releases the association.</summary>
+    public void Close()
+    {
+        lock (_gate)
+        {
+            try
+            {
+                _dtls?.Close();
+            }
+            catch (IOException)
+            {
+                // The peer is gone; nothing else to do.
+            }
+
+            _transport.Close();
+        }
+    }
+
+    private void RaiseClosed()
+    {
+        if (Interlocked.Exchange(ref _closedRaised, 1) == 0)
+        {
+            Closed?.Invoke();
+        }
+    }
+
+    public void Dispose() => Close();
+}

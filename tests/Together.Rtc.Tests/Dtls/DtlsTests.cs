@@ -1,0 +1,218 @@
+using System.Collections.Concurrent;
+using System.Buffers.Binary;
+using Together.Rtc.Dtls;
+using Together.Rtc.Srtp;
+using Xunit;
+
+namespace Together.Rtc.Tests.Dtls;
+
+/// <summary>Our DTLS server against our DTLS client over an in-memory datagram link.</summary>
+public sealed class DtlsTests : IDisposable
+{
+    private static readonly DtlsCertificate ServerCert = DtlsCertificate.Generate();
+    private static readonly DtlsCertificate ClientCert = DtlsCertificate.Generate();
+    private readonly List<Link> _links = [];
+    private readonly DtlsHandshakeLimiter _limiter = new(16);
+
+    /// <summary>Delivers datagrams on a thread of its own, as a socket would, recording sizes.</summary>
+    private sealed class Link : IDisposable
+    {
+        private readonly BlockingCollection<byte[]> _queue = [];
+        private readonly Thread _thread;
+
+        public Link(Func<DtlsConnection> target)
+        {
+            _thread = new Thread(() =>
+            {
+                foreach (var datagram in _queue.GetConsumingEnumerable())
+                {
+                    target().Feed(datagram);
+                }
+            }) { IsBackground = true };
+            _thread.Start();
+        }
+
+        public ConcurrentBag<int> Sizes { get; } = [];
+
+        public void Send(ReadOnlySpan<byte> datagram)
+        {
+            Sizes.Add(datagram.Length);
+            if (!_queue.IsAddingCompleted)
+            {
+                _queue.Add(datagram.ToArray());
+            }
+        }
+
+        public void Dispose() => _queue.CompleteAdding();
+    }
+
+    private (DtlsConnection Server, DtlsConnection Client, Link ToClient, Link ToServer) Pair(
+        DtlsFingerprint? serverExpects = null,
+        DtlsFingerprint? clientExpects = null,
+        IReadOnlyList<SrtpProfile>? clientProfiles = null)
+    {
+        DtlsConnection? server = null;
+        DtlsConnection? client = null;
+        var toClient = new Link(() => client!);
+        var toServer = new Link(() => server!);
+        _links.Add(toClient);
+        _links.Add(toServer);
+        server = new DtlsConnection(DtlsRole.Server, ServerCert, serverExpects ?? ClientCert.Fingerprint, toClient.Send);
+        client = new DtlsConnection(DtlsRole.Client, ClientCert, clientExpects ?? ServerCert.Fingerprint, toServer.Send, clientProfiles);
+        return (server, client, toClient, toServer);
+    }
+
+    [Fact]
+    public async Task Handshake_prefers_gcm_and_both_sides_derive_matching_srtp_keys()
+    {
+        var (server, client, toClient, toServer) = Pair();
+        var serverTask = server.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        var clientTask = client.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        var serverKeys = await serverTask;
+        var clientKeys = await clientTask;
+        Assert.Equal(SrtpProfile.AeadAes128Gcm, serverKeys.Profile);
+        Assert.Equal(SrtpProfile.AeadAes128Gcm, clientKeys.Profile);
+        Assert.True(server.IsConnected);
+
+        AssertKeysInterwork(clientKeys.CreateSender(), serverKeys.CreateReceiver());
+        AssertKeysInterwork(serverKeys.CreateSender(), clientKeys.CreateReceiver());
+
+        // Every datagram of the handshake fits the 1200-byte limit.
+        Assert.All(toClient.Sizes.Concat(toServer.Sizes), size => Assert.InRange(size, 1, 1200));
+        server.Dispose();
+        client.Dispose();
+    }
+
+    [Fact]
+    public async Task A_client_offering_only_aes_cm_gets_aes_cm()
+    {
+        var (server, client, _, _) = Pair(clientProfiles: [SrtpProfile.AesCm128HmacSha1Tag80]);
+        var serverTask = server.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        var clientKeys = await client.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        var serverKeys = await serverTask;
+        Assert.Equal(SrtpProfile.AesCm128HmacSha1Tag80, serverKeys.Profile);
+        AssertKeysInterwork(clientKeys.CreateSender(), serverKeys.CreateReceiver());
+    }
+
+    [Fact]
+    public async Task Server_rejects_a_client_certificate_that_does_not_match_the_sdp_fingerprint()
+    {
+        var someoneElse = DtlsCertificate.Generate();
+        var (server, client, _, _) = Pair(serverExpects: someoneElse.Fingerprint);
+        var serverTask = server.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        var clientTask = client.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        await Assert.ThrowsAnyAsync<Exception>(() => serverTask);
+        await Assert.ThrowsAnyAsync<Exception>(() => clientTask);
+        Assert.False(server.IsConnected);
+    }
+
+    [Fact]
+    public async Task Client_rejects_a_server_certificate_that_does_not_match()
+    {
+        var someoneElse = DtlsCertificate.Generate();
+        var (server, client, _, _) = Pair(clientExpects: someoneElse.Fingerprint);
+        var serverTask = server.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        await Assert.ThrowsAnyAsync<Exception>(() => client.HandshakeAsync(_limiter, TestContext.Current.CancellationToken));
+        await Assert.ThrowsAnyAsync<Exception>(() => serverTask);
+    }
+
+    [Fact]
+    public async Task Close_notify_from_the_client_raises_closed_on_the_server()
+    {
+        var (server, client, _, _) = Pair();
+        var closed = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        server.Closed += () => closed.TrySetResult();
+        var serverTask = server.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        await client.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        await serverTask;
+        Assert.False(closed.Task.IsCompleted);
+        client.Close();
+        await closed.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken);
+        Assert.False(server.IsConnected);
+    }
+
+    [Fact]
+    public async Task Garbage_datagrams_before_and_after_the_handshake_are_dropped()
+    {
+        var (server, client, _, _) = Pair();
+        var random = new Random(9);
+        var junk = new byte[300];
+        for (int i = 0; i < 50; i++)
+        {
+            random.NextBytes(junk);
+            junk[0] = (byte)(20 + (i % 44)); // looks like DTLS by its first byte
+            server.Feed(junk.AsSpan(0, random.Next(1, junk.Length)));
+        }
+
+        var serverTask = server.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        var clientKeys = await client.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        var serverKeys = await serverTask;
+        for (int i = 0; i < 50; i++)
+        {
+            random.NextBytes(junk);
+            junk[0] = 23; // application_data, epoch 1: fails authentication inside BouncyCastle
+            junk[1] = 0xFE;
+            junk[2] = 0xFD;
+            junk[3] = 0;
+            junk[4] = 1;
+            BinaryPrimitives.WriteUInt16BigEndian(junk.AsSpan(11), 100);
+            server.Feed(junk.AsSpan(0, 113));
+        }
+
+        Assert.True(server.IsConnected);
+        AssertKeysInterwork(clientKeys.CreateSender(), serverKeys.CreateReceiver());
+    }
+
+    [Fact]
+    public async Task Concurrent_handshakes_are_bounded_by_the_limiter()
+    {
+        using var serverLimiter = new DtlsHandshakeLimiter(2);
+        var pairs = Enumerable.Range(0, 5).Select(_ => Pair()).ToList();
+        var serverTasks = pairs.Select(p => p.Server.HandshakeAsync(serverLimiter, TestContext.Current.CancellationToken)).ToList();
+        var clientTasks = pairs.Select(p => p.Client.HandshakeAsync(_limiter, TestContext.Current.CancellationToken)).ToList();
+        await Task.WhenAll(serverTasks.Concat(clientTasks));
+        Assert.InRange(serverLimiter.Peak, 1, 2);
+        Assert.All(pairs, p => Assert.True(p.Server.IsConnected));
+    }
+
+    [Fact]
+    public void Fingerprint_parses_and_matches_only_its_certificate()
+    {
+        Assert.True(DtlsFingerprint.TryParse(ServerCert.Fingerprint.ToString(), out var parsed));
+        Assert.Equal(ServerCert.Fingerprint, parsed);
+        Assert.True(parsed.Matches(ServerCert.Der));
+        Assert.False(parsed.Matches(ClientCert.Der));
+        Assert.Matches("^sha-256 ([0-9A-F]{2}:){31}[0-9A-F]{2}$", ServerCert.Fingerprint.ToString());
+        Assert.True(DtlsFingerprint.TryParse("SHA-256 " + ServerCert.Fingerprint.Value.ToLowerInvariant(), out var lower));
+        Assert.True(lower.Matches(ServerCert.Der));
+        Assert.False(DtlsFingerprint.TryParse("sha-256 AB:CD", out _));
+        Assert.False(DtlsFingerprint.TryParse("md5 " + ServerCert.Fingerprint.Value, out _));
+    }
+
+    private static void AssertKeysInterwork(SrtpSession sender, SrtpSession receiver)
+    {
+        using (sender)
+        using (receiver)
+        {
+            var packet = new byte[200];
+            packet[0] = 0x80;
+            packet[1] = 111;
+            packet[11] = 7;
+            packet.AsSpan(12, 50).Fill(0x42);
+            Assert.True(sender.TryProtectRtp(packet, 62, out int length));
+            Assert.True(receiver.TryUnprotectRtp(packet, length, out int plain));
+            Assert.Equal(62, plain);
+            Assert.All(packet.AsSpan(12, 50).ToArray(), b => Assert.Equal(0x42, b));
+        }
+    }
+
+    public void Dispose()
+    {
+        foreach (var link in _links)
+        {
+            link.Dispose();
+        }
+
+        _limiter.Dispose();
+    }
+}
