@@ -186,7 +186,9 @@ public sealed class DtlsConnection : IDisposable
 
     private void RaiseClosed()
     {
-        if (Interlocked.Exchange(ref _closedRaised, 1) == 0)
+        // A failing handshake closes the transport too; that is reported by HandshakeAsync
+        // throwing, so Closed means "an established association ended".
+        if (_dtls is not null && Interlocked.Exchange(ref _closedRaised, 1) == 0)
         {
             Closed?.Invoke();
         }

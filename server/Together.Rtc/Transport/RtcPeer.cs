@@ -1,0 +1,269 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Together.Rtc.Dtls;
+using Together.Rtc.Rtp;
+using Together.Rtc.Srtp;
+
+namespace Together.Rtc.Transport;
+
+/// <summary>A packet handed to the application: already unprotected, valid only during the call.</summary>
+public delegate void RtcPacketHandler(RtcPeer peer, ReadOnlySpan<byte> packet);
+
+public enum RtcPeerState
+{
+    /// <summary>Created; no valid connectivity check yet.</summary>
+    New,
+
+    /// <summary>ICE checks arrive; DTLS not finished.</summary>
+    Checking,
+
+    /// <summary>DTLS done, SRTP keys in place: media flows.</summary>
+    Connected,
+
+    Closed,
+}
+
+/// <summary>
+/// One remote participant on the shared <see cref="RtcTransport"/>. The SFU creates it with
+/// our ICE credentials (sent in the offer), gives it the remote ufrag and DTLS fingerprint from
+/// the answer, then receives unprotected RTP/RTCP through events and sends plain RTP/RTCP that
+/// is protected here. Events run on the transport's receive thread (RTP, RTCP) or the thread
+/// pool (Connected, Closed); handlers must be quick and must not block.
+/// </summary>
+public sealed class RtcPeer : IDisposable
+{
+    private readonly RtcTransport _transport;
+    private readonly Lock _receiveLock = new();
+    private readonly Lock _sendLock = new();
+    private readonly byte[] _sendBuffer = new byte[RtcTransport.MaxPacket];
+    private DtlsConnection? _dtls;
+    private SrtpSession? _sender;
+    private SrtpSession? _receiver;
+    private SocketAddress? _remoteAddress;
+    private volatile RtcPeerState _state = RtcPeerState.New;
+    private long _lastConsentTicks;
+    private int _closed;
+    private int _handshakeStarted;
+
+    internal RtcPeer(RtcTransport transport, IceCredentials local, long createdTicks)
+    {
+        _transport = transport;
+        Local = local;
+        LocalPasswordBytes = Encoding.UTF8.GetBytes(local.Password);
+        _lastConsentTicks = createdTicks;
+    }
+
+    public IceCredentials Local { get; }
+
+    public string? RemoteUfrag { get; private set; }
+
+    public DtlsFingerprint? RemoteFingerprint { get; private set; }
+
+    public RtcPeerState State => _state;
+
+    /// <summary>The negotiated SRTP profile once connected.</summary>
+    public SrtpProfile? Profile { get; private set; }
+
+    /// <summary>The selected remote address (set by USE-CANDIDATE, RFC 8445 §7.3.1.5).</summary>
+    public IPEndPoint? RemoteEndPoint { get; private set; }
+
+    public string? CloseReason { get; private set; }
+
+    public event Action<RtcPeer>? Connected;
+
+    public event RtcPacketHandler? RtpReceived;
+
+    public event RtcPacketHandler? RtcpReceived;
+
+    public event Action<RtcPeer, string>? Closed;
+
+    internal byte[] LocalPasswordBytes { get; }
+
+    internal long LastConsentTicks => Interlocked.Read(ref _lastConsentTicks);
+
+    /// <summary>From the remote SDP: its ice-ufrag and DTLS fingerprint. Call once, before media.</summary>
+    public void SetRemote(string remoteUfrag, DtlsFingerprint remoteFingerprint)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(remoteUfrag);
+        ArgumentNullException.ThrowIfNull(remoteFingerprint);
+        lock (_receiveLock)
+        {
+            if (_dtls is not null)
+            {
+                throw new InvalidOperationException("Remote description already set.");
+            }
+
+            RemoteUfrag = remoteUfrag;
+            RemoteFingerprint = remoteFingerprint;
+            _dtls = new DtlsConnection(DtlsRole.Server, _transport.Certificate, remoteFingerprint, SendDtls);
+            _dtls.Closed += () => Close("DTLS closed by the remote peer");
+        }
+    }
+
+    /// <summary>Protects and sends one RTP packet. False when not connected or malformed.</summary>
+    public bool SendRtp(ReadOnlySpan<byte> packet) => SendMedia(packet, rtcp: false);
+
+    /// <summary>Protects and sends one RTCP (compound) packet.</summary>
+    public bool SendRtcp(ReadOnlySpan<byte> packet) => SendMedia(packet, rtcp: true);
+
+    public void Close(string reason = "closed")
+    {
+        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        {
+            return;
+        }
+
+        CloseReason = reason;
+        _state = RtcPeerState.Closed;
+        _transport.Remove(this);
+        _dtls?.Close();
+        lock (_receiveLock)
+        {
+            _receiver?.Dispose();
+            _receiver = null;
+        }
+
+        lock (_sendLock)
+        {
+            _sender?.Dispose();
+            _sender = null;
+        }
+
+        ThreadPool.QueueUserWorkItem(_ => Closed?.Invoke(this, reason));
+    }
+
+    public void Dispose() => Close();
+
+    private bool SendMedia(ReadOnlySpan<byte> packet, bool rtcp)
+    {
+        lock (_sendLock)
+        {
+            var sender = _sender;
+            var address = _remoteAddress;
+            if (sender is null || address is null || packet.Length + SrtpProfileInfo.RtcpOverhead(sender.Profile) > _sendBuffer.Length)
+            {
+                return false;
+            }
+
+            packet.CopyTo(_sendBuffer);
+            bool ok = rtcp
+                ? sender.TryProtectRtcp(_sendBuffer, packet.Length, out int length)
+                : sender.TryProtectRtp(_sendBuffer, packet.Length, out length);
+            return ok && _transport.SendTo(_sendBuffer.AsSpan(0, length), address);
+        }
+    }
+
+    private void SendDtls(ReadOnlySpan<byte> datagram)
+    {
+        var address = _remoteAddress;
+        if (address is not null)
+        {
+            _transport.SendTo(datagram, address);
+        }
+    }
+
+    private async Task RunHandshakeAsync(DtlsConnection dtls)
+    {
+        try
+        {
+            var keys = await dtls.HandshakeAsync(_transport.HandshakeLimiter).ConfigureAwait(false);
+            lock (_receiveLock)
+            {
+                lock (_sendLock)
+                {
+                    if (_closed != 0)
+                    {
+                        return;
+                    }
+
+                    _sender = keys.CreateSender();
+                    _receiver = keys.CreateReceiver();
+                    Profile = keys.Profile;
+                    _state = RtcPeerState.Connected;
+                }
+            }
+
+            Connected?.Invoke(this);
+        }
+        catch (Exception e) when (e is IOException or Org.BouncyCastle.Tls.TlsException or InvalidOperationException)
+        {
+            Close($"DTLS handshake failed: {e.Message}");
+        }
+    }
+
+    // ---- called by the transport's receive thread ----
+
+    /// <summary>A valid, authenticated connectivity check arrived from <paramref name="from"/>.</summary>
+    internal void OnConsent(SocketAddress from, bool useCandidate, long nowTicks)
+    {
+        Interlocked.Exchange(ref _lastConsentTicks, nowTicks);
+        if (_state == RtcPeerState.New)
+        {
+            _state = RtcPeerState.Checking;
+        }
+
+        // Until nomination, answer DTLS to whichever address checked last; USE-CANDIDATE fixes it.
+        if (useCandidate || _remoteAddress is null)
+        {
+            if (_remoteAddress is null || !_remoteAddress.Equals(from))
+            {
+                var copy = new SocketAddress(from.Family, from.Size);
+                from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
+                var endPoint = (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(copy);
+                _remoteAddress = copy;
+                RemoteEndPoint = endPoint;
+                _transport.MapAddress(this, copy);
+            }
+        }
+    }
+
+    internal void OnDtls(ReadOnlySpan<byte> datagram)
+    {
+        var dtls = _dtls;
+        if (dtls is null)
+        {
+            return; // no remote fingerprint yet: the browser retransmits its ClientHello
+        }
+
+        dtls.Feed(datagram);
+
+        // The handshake (and its limiter slot) starts with the first ClientHello, not before, so
+        // peers that were offered but never connect hold no thread.
+        if (Interlocked.Exchange(ref _handshakeStarted, 1) == 0)
+        {
+            _ = RunHandshakeAsync(dtls);
+        }
+    }
+
+    internal void OnMedia(Span<byte> packet)
+    {
+        bool rtcp = RtcpPacketType.IsRtcp(packet);
+        int length;
+        lock (_receiveLock)
+        {
+            var receiver = _receiver;
+            if (receiver is null)
+            {
+                return;
+            }
+
+            bool ok = rtcp
+                ? receiver.TryUnprotectRtcp(packet, packet.Length, out length)
+                : receiver.TryUnprotectRtp(packet, packet.Length, out length);
+            if (!ok)
+            {
+                return; // forged, replayed or damaged: dropped silently (RFC 3711 §3.3)
+            }
+        }
+
+        if (rtcp)
+        {
+            RtcpReceived?.Invoke(this, packet[..length]);
+        }
+        else
+        {
+            RtpReceived?.Invoke(this, packet[..length]);
+        }
+    }
+}

@@ -1,0 +1,27 @@
+using System.Net;
+using Together.Rtc.Dtls;
+
+namespace Together.Rtc.Transport;
+
+public sealed class RtcTransportOptions
+{
+    /// <summary>Where the one UDP socket binds. Tests and development use 127.0.0.1.</summary>
+    public IPEndPoint LocalEndPoint { get; init; } = new(IPAddress.Loopback, 0);
+
+    /// <summary>RFC 7675 §5.1: consent expires 30 s after the last successful check.</summary>
+    public TimeSpan ConsentTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often peers are checked for expired consent.</summary>
+    public TimeSpan HousekeepingInterval { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>DTLS handshakes allowed to run at once (each holds a thread while it runs).</summary>
+    public int MaxConcurrentHandshakes { get; init; } = 8;
+
+    /// <summary>Our DTLS certificate; generated at start when not given.</summary>
+    public DtlsCertificate? Certificate { get; init; }
+
+    /// <summary>SO_RCVBUF/SO_SNDBUF for the shared socket (the kernel may cap it, net.core.rmem_max).</summary>
+    public int SocketBufferSize { get; init; } = 4 << 20;
+
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+}

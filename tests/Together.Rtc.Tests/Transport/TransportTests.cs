@@ -1,0 +1,251 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Text;
+using Microsoft.Extensions.Time.Testing;
+using Together.Rtc.Client;
+using Together.Rtc.Dtls;
+using Together.Rtc.Rtp;
+using Together.Rtc.Srtp;
+using Together.Rtc.Stun;
+using Together.Rtc.Transport;
+using Xunit;
+
+namespace Together.Rtc.Tests.Transport;
+
+/// <summary>The shared-socket transport over 127.0.0.1: ICE-lite answers, DTLS, SRTP, consent.</summary>
+public sealed class TransportTests : IDisposable
+{
+    private static readonly DtlsCertificate ServerCert = DtlsCertificate.Generate();
+    private readonly RtcTransport _transport = RtcTransport.Start(new RtcTransportOptions { Certificate = ServerCert });
+    private readonly DtlsHandshakeLimiter _clientLimiter = new(8);
+    private readonly Socket _raw = new(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+
+    public TransportTests()
+    {
+        _raw.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        _raw.ReceiveTimeout = 300;
+    }
+
+    private static byte[] Check(RtcPeer peer, string password, string remoteUfrag = "cli1", bool useCandidate = false, bool controlled = false, string? localUfrag = null)
+    {
+        var buffer = new byte[256];
+        var w = new StunWriter(buffer, StunMethod.Binding, StunClass.Request, RandomNumberGenerator.GetBytes(12));
+        w.AddUsername($"{localUfrag ?? peer.Local.Ufrag}:{remoteUfrag}");
+        if (controlled)
+        {
+            w.AddIceControlled(1);
+        }
+        else
+        {
+            w.AddIceControlling(1);
+        }
+
+        w.AddPriority(12345);
+        if (useCandidate)
+        {
+            w.AddUseCandidate();
+        }
+
+        w.AddMessageIntegrity(Encoding.UTF8.GetBytes(password));
+        w.AddFingerprint();
+        return w.Written.ToArray();
+    }
+
+    private StunMessage? Exchange(byte[] request, RtcTransport? transport = null)
+    {
+        _raw.SendTo(request, (transport ?? _transport).LocalEndPoint);
+        var buffer = new byte[1500];
+        try
+        {
+            int n = _raw.Receive(buffer);
+            Assert.True(StunMessage.TryParse(buffer.AsSpan(0, n), out var response));
+            Assert.Equal(request.AsSpan(8, 12).ToArray(), response.TransactionId.ToArray());
+            return response;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+        {
+            return null;
+        }
+    }
+
+    [Fact]
+    public void Valid_check_gets_an_authenticated_success_with_the_mapped_address()
+    {
+        var peer = _transport.CreatePeer();
+        var response = Exchange(Check(peer, peer.Local.Password, useCandidate: true));
+        Assert.NotNull(response);
+        Assert.Equal(StunClass.SuccessResponse, response.Class);
+        Assert.Equal(_raw.LocalEndPoint, response.XorMappedAddress);
+        Assert.True(response.HasFingerprint);
+        Assert.True(response.VerifyMessageIntegrity(Encoding.UTF8.GetBytes(peer.Local.Password)));
+        Assert.Equal(RtcPeerState.Checking, peer.State);
+        Assert.Equal(_raw.LocalEndPoint, peer.RemoteEndPoint);
+    }
+
+    [Fact]
+    public void Wrong_password_gets_401_unknown_ufrag_gets_nothing_controlled_gets_487()
+    {
+        var peer = _transport.CreatePeer();
+        var unauthorized = Exchange(Check(peer, "not-the-password-at-all"));
+        Assert.NotNull(unauthorized);
+        Assert.Equal(StunClass.ErrorResponse, unauthorized.Class);
+        Assert.Equal(401, unauthorized.ErrorCode);
+        Assert.Equal(RtcPeerState.New, peer.State);
+        Assert.Null(peer.RemoteEndPoint);
+
+        Assert.Null(Exchange(Check(peer, peer.Local.Password, localUfrag: "nobody")));
+
+        var conflict = Exchange(Check(peer, peer.Local.Password, controlled: true));
+        Assert.NotNull(conflict);
+        Assert.Equal(487, conflict.ErrorCode);
+
+        // Once the remote ufrag is known, a check naming another one is refused.
+        peer.SetRemote("cli1", DtlsCertificate.Generate().Fingerprint);
+        Assert.Equal(401, Exchange(Check(peer, peer.Local.Password, remoteUfrag: "cli2"))?.ErrorCode);
+        Assert.Equal(StunClass.SuccessResponse, Exchange(Check(peer, peer.Local.Password, remoteUfrag: "cli1"))?.Class);
+    }
+
+    [Fact]
+    public void Garbage_of_every_kind_does_not_stop_the_transport()
+    {
+        var peer = _transport.CreatePeer();
+        Assert.NotNull(Exchange(Check(peer, peer.Local.Password, useCandidate: true)));
+        var random = new Random(1);
+        var junk = new byte[400];
+        foreach (byte first in new byte[] { 0, 1, 3, 20, 22, 23, 63, 64, 128, 0x80, 0x90, 191, 200, 255 })
+        {
+            for (int i = 0; i < 20; i++)
+            {
+                random.NextBytes(junk);
+                junk[0] = first;
+                _raw.SendTo(junk.AsSpan(0, random.Next(1, junk.Length)), SocketFlags.None, _transport.LocalEndPoint);
+            }
+
+            // After each kind of junk the transport still answers (paced so no UDP is dropped).
+            var response = Exchange(Check(peer, peer.Local.Password));
+            Assert.Equal(StunClass.SuccessResponse, response?.Class);
+        }
+    }
+
+    public static TheoryData<SrtpProfile> Profiles => new(SrtpProfile.AeadAes128Gcm, SrtpProfile.AesCm128HmacSha1Tag80);
+
+    [Theory]
+    [MemberData(nameof(Profiles))]
+    public async Task Client_peer_connects_and_media_flows_both_ways(SrtpProfile profile)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RtcClientPeer(profiles: [profile]);
+        var peer = _transport.CreatePeer();
+        peer.SetRemote(client.Local.Ufrag, client.Certificate.Fingerprint);
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.Connected += _ => connected.TrySetResult();
+        var serverGotRtp = new TaskCompletionSource<(uint Ssrc, byte[] Payload)>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var serverGotRtcp = new TaskCompletionSource<uint>(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.RtpReceived += (_, packet) =>
+        {
+            Assert.True(RtpPacket.TryParse(packet, out var rtp));
+            serverGotRtp.TrySetResult((rtp.Ssrc, rtp.Payload.ToArray()));
+        };
+        peer.RtcpReceived += (_, packet) =>
+        {
+            Assert.True(RtcpCompound.TryParse(packet, out var list));
+            serverGotRtcp.TrySetResult(Assert.IsType<RtcpReceiverReport>(list[0]).Ssrc);
+        };
+        var clientGotRtp = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        client.RtpReceived += packet =>
+        {
+            Assert.True(RtpPacket.TryParse(packet, out var rtp));
+            clientGotRtp.TrySetResult(rtp.Payload.ToArray());
+        };
+
+        await client.ConnectAsync(_transport.LocalEndPoint, peer.Local.Ufrag, peer.Local.Password, ServerCert.Fingerprint, _clientLimiter, cancellationToken: ct);
+        await connected.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        Assert.Equal(RtcPeerState.Connected, peer.State);
+        Assert.Equal(profile, peer.Profile);
+        Assert.Equal(client.LocalEndPoint, peer.RemoteEndPoint);
+
+        var packet = new byte[100];
+        int header = RtpPacket.WriteHeader(packet, 111, true, 1, 960, 0xC0FFEE);
+        "hello from the client"u8.CopyTo(packet.AsSpan(header));
+        Assert.True(client.SendRtp(packet.AsSpan(0, header + 21)));
+        var got = await serverGotRtp.Task.WaitAsync(TimeSpan.FromSeconds(5), ct);
+        Assert.Equal(0xC0FFEEu, got.Ssrc);
+        Assert.Equal("hello from the client"u8.ToArray(), got.Payload);
+
+        var rtcp = new byte[64];
+        var writer = new RtcpWriter(rtcp);
+        writer.WriteReceiverReport(0xC0FFEE);
+        Assert.True(client.SendRtcp(writer.Written));
+        Assert.Equal(0xC0FFEEu, await serverGotRtcp.Task.WaitAsync(TimeSpan.FromSeconds(5), ct));
+
+        header = RtpPacket.WriteHeader(packet, 111, false, 7, 1920, 0xBEEF);
+        "hello from the server"u8.CopyTo(packet.AsSpan(header));
+        Assert.True(peer.SendRtp(packet.AsSpan(0, header + 21)));
+        Assert.Equal("hello from the server"u8.ToArray(), await clientGotRtp.Task.WaitAsync(TimeSpan.FromSeconds(5), ct));
+    }
+
+    [Fact]
+    public async Task Close_notify_from_the_client_closes_the_server_peer()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RtcClientPeer();
+        var peer = _transport.CreatePeer();
+        peer.SetRemote(client.Local.Ufrag, client.Certificate.Fingerprint);
+        var closed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.Closed += (_, reason) => closed.TrySetResult(reason);
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.Connected += _ => connected.TrySetResult();
+        await client.ConnectAsync(_transport.LocalEndPoint, peer.Local.Ufrag, peer.Local.Password, ServerCert.Fingerprint, _clientLimiter, cancellationToken: ct);
+        await connected.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        Assert.Equal(1, _transport.PeerCount);
+
+        client.CloseDtls();
+        Assert.Contains("DTLS", await closed.Task.WaitAsync(TimeSpan.FromSeconds(5), ct), StringComparison.Ordinal);
+        Assert.Equal(RtcPeerState.Closed, peer.State);
+        Assert.Equal(0, _transport.PeerCount);
+        Assert.False(peer.SendRtp(new byte[20]));
+        Assert.Null(Exchange(Check(peer, peer.Local.Password))); // its ufrag is gone
+    }
+
+    [Fact]
+    public async Task A_client_with_the_wrong_certificate_never_connects()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RtcClientPeer();
+        var peer = _transport.CreatePeer();
+        peer.SetRemote(client.Local.Ufrag, DtlsCertificate.Generate().Fingerprint);
+        var closed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.Closed += (_, reason) => closed.TrySetResult(reason);
+        await Assert.ThrowsAnyAsync<Exception>(() => client.ConnectAsync(
+            _transport.LocalEndPoint, peer.Local.Ufrag, peer.Local.Password, ServerCert.Fingerprint, _clientLimiter, cancellationToken: ct));
+        Assert.Contains("handshake failed", await closed.Task.WaitAsync(TimeSpan.FromSeconds(5), ct), StringComparison.Ordinal);
+        Assert.NotEqual(RtcPeerState.Connected, peer.State);
+    }
+
+    [Fact]
+    public async Task Peer_is_dropped_after_30_seconds_without_consent()
+    {
+        var time = new FakeTimeProvider();
+        using var transport = RtcTransport.Start(new RtcTransportOptions { Certificate = ServerCert, TimeProvider = time });
+        var peer = transport.CreatePeer();
+        var closed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.Closed += (_, reason) => closed.TrySetResult(reason);
+        Assert.NotNull(Exchange(Check(peer, peer.Local.Password, useCandidate: true), transport));
+
+        time.Advance(TimeSpan.FromSeconds(20));
+        Assert.NotNull(Exchange(Check(peer, peer.Local.Password), transport)); // consent refreshed at t=20
+        time.Advance(TimeSpan.FromSeconds(25));
+        Assert.Equal(RtcPeerState.Checking, peer.State);
+        time.Advance(TimeSpan.FromSeconds(6)); // 31 s after the last check
+        Assert.Equal("ICE consent expired", await closed.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+        Assert.Equal(0, transport.PeerCount);
+    }
+
+    public void Dispose()
+    {
+        _raw.Dispose();
+        _transport.Dispose();
+        _clientLimiter.Dispose();
+    }
+}
