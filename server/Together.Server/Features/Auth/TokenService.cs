@@ -1,0 +1,137 @@
+using System.Security.Claims;
+using System.Security.Cryptography;
+using Microsoft.IdentityModel.JsonWebTokens;
+using Microsoft.IdentityModel.Tokens;
+using Together.Data.Snowflakes;
+using Together.Server.Infrastructure;
+
+namespace Together.Server.Features.Auth;
+
+/// <summary>The identity an access token carries.</summary>
+public readonly record struct TokenIdentity(Snowflake UserId, Snowflake SessionId);
+
+/// <summary>
+/// Issues and checks access tokens: HS256 JWTs carrying the user (<c>sub</c>) and the session
+/// family (<c>sid</c>). The same check serves REST and, later, the gateway's IDENTIFY.
+/// </summary>
+public sealed class TokenService
+{
+    public const string Issuer = "together";
+    public const string Audience = "together";
+
+    private readonly JsonWebTokenHandler _handler = new() { SetDefaultTimesOnTokenCreation = false };
+    private readonly SigningCredentials _credentials;
+    private readonly TokenValidationParameters _validation;
+    private readonly TimeProvider _time;
+    private readonly TimeSpan _lifetime;
+
+    public TokenService(AuthSettings settings, SigningKeyStore keys, TimeProvider time)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        ArgumentNullException.ThrowIfNull(keys);
+        _time = time;
+        _lifetime = settings.AccessTokenLifetime;
+        var key = new SymmetricSecurityKey(keys.GetOrCreateKey()) { KeyId = "together-1" };
+        _credentials = new SigningCredentials(key, SecurityAlgorithms.HmacSha256);
+        _validation = new TokenValidationParameters
+        {
+            ValidIssuer = Issuer,
+            ValidAudience = Audience,
+            IssuerSigningKey = key,
+            ValidAlgorithms = [SecurityAlgorithms.HmacSha256],
+            ClockSkew = TimeSpan.FromSeconds(30),
+            RequireExpirationTime = true,
+            RequireSignedTokens = true,
+            LifetimeValidator = (notBefore, expires, _, parameters) =>
+            {
+                var now = _time.GetUtcNow().UtcDateTime;
+                return expires is { } exp && exp + parameters.ClockSkew > now
+                    && (notBefore is not { } nbf || nbf - parameters.ClockSkew <= now);
+            },
+        };
+    }
+
+    public TimeSpan Lifetime => _lifetime;
+
+    public string Issue(Snowflake userId, Snowflake sessionId)
+    {
+        var now = _time.GetUtcNow().UtcDateTime;
+        return _handler.CreateToken(new SecurityTokenDescriptor
+        {
+            Issuer = Issuer,
+            Audience = Audience,
+            IssuedAt = now,
+            NotBefore = now,
+            Expires = now + _lifetime,
+            SigningCredentials = _credentials,
+            Claims = new Dictionary<string, object>
+            {
+                [JwtRegisteredClaimNames.Sub] = userId.ToString(),
+                [JwtRegisteredClaimNames.Sid] = sessionId.ToString(),
+                [JwtRegisteredClaimNames.Jti] = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8)),
+            },
+        });
+    }
+
+    /// <summary>Signature, issuer, audience, algorithm and lifetime; null when any fails.</summary>
+    public async Task<TokenIdentity?> ValidateAsync(string token)
+    {
+        // Real tokens are a few hundred bytes; refuse to parse megabytes of header.
+        if (string.IsNullOrEmpty(token) || token.Length > 4096)
+            return null;
+        var result = await _handler.ValidateTokenAsync(token, _validation);
+        if (!result.IsValid)
+            return null;
+        return result.Claims.TryGetValue(JwtRegisteredClaimNames.Sub, out var sub)
+            && result.Claims.TryGetValue(JwtRegisteredClaimNames.Sid, out var sid)
+            && Snowflake.TryParse(sub as string, out var userId)
+            && Snowflake.TryParse(sid as string, out var sessionId)
+                ? new TokenIdentity(userId, sessionId)
+                : null;
+    }
+
+    public static ClaimsPrincipal ToPrincipal(TokenIdentity identity, string scheme) => new(new ClaimsIdentity(
+        [
+            new Claim(JwtRegisteredClaimNames.Sub, identity.UserId.ToString()),
+            new Claim(JwtRegisteredClaimNames.Sid, identity.SessionId.ToString()),
+        ], scheme, JwtRegisteredClaimNames.Sub, null));
+}
+
+/// <summary>
+/// The HMAC key: from configuration when given, else generated once with a CSPRNG and kept in
+/// the data folder (readable by the server's user only), never a constant in code.
+/// </summary>
+public sealed class SigningKeyStore(AuthSettings settings, DataDirectory dataDirectory, ILogger<SigningKeyStore> logger)
+{
+    public const int KeyBytes = 64;
+
+    public byte[] GetOrCreateKey()
+    {
+        if (!string.IsNullOrWhiteSpace(settings.SigningKey))
+        {
+            var configured = Convert.FromBase64String(settings.SigningKey);
+            if (configured.Length < 32)
+                throw new InvalidOperationException("Auth:SigningKey must be base64 of at least 32 bytes.");
+            return configured;
+        }
+        var path = Path.Combine(dataDirectory.Path, "jwt-signing.key");
+        if (File.Exists(path))
+        {
+            var stored = Convert.FromBase64String(File.ReadAllText(path).Trim());
+            if (stored.Length >= 32)
+                return stored;
+            throw new InvalidOperationException($"The signing key in {path} is too short; delete it to generate a new one.");
+        }
+        var key = RandomNumberGenerator.GetBytes(KeyBytes);
+        var temp = path + ".tmp";
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var stream = new FileStream(temp, options))
+        using (var writer = new StreamWriter(stream))
+            writer.Write(Convert.ToBase64String(key));
+        File.Move(temp, path, overwrite: false);
+        logger.LogInformation("Generated a new token signing key in {Path}", path);
+        return key;
+    }
+}

@@ -1,0 +1,117 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using Together.Data;
+using Together.Server.Features.Auth;
+using Together.Server.Infrastructure;
+
+namespace Together.Server.Features.Users;
+
+/// <summary>
+/// <c>PATCH /users/@me</c>. Fields left out stay as they are; <c>global_name: null</c> clears the
+/// display name, so presence is tracked with <see cref="JsonElement"/> rather than nullability.
+/// Changing the username, email or password needs the current <c>password</c>, as on Discord.
+/// </summary>
+public sealed record ModifyMeRequest(
+    string? Username,
+    JsonElement GlobalName,
+    JsonElement Email,
+    string? Password,
+    string? NewPassword);
+
+public static class ModifyMe
+{
+    public static async Task<Results<Ok<CurrentUserObject>, JsonHttpResult<ApiError>>> Handle(
+        ModifyMeRequest body,
+        CurrentUser me,
+        TogetherDb db,
+        PasswordHasher hasher,
+        SessionService sessions,
+        CancellationToken cancellationToken)
+    {
+        var user = await db.Users.SingleOrDefaultAsync(u => u.Id == me.Id.Value && u.DeletedAt == null, cancellationToken);
+        if (user is null)
+            return TypedResults.Json(new ApiError(ApiErrors.GeneralError, "401: Unauthorized"), statusCode: StatusCodes.Status401Unauthorized);
+
+        var errors = new FormErrors();
+        var globalName = OptionalString(body.GlobalName, "global_name", errors);
+        var email = OptionalString(body.Email, "email", errors);
+        if (body.Username is not null)
+            AccountRules.CheckUsername(body.Username, errors);
+        if (globalName.Present)
+            AccountRules.CheckGlobalName(globalName.Value, errors);
+        if (email.Present)
+            AccountRules.CheckEmail(email.Value, errors);
+        if (body.NewPassword is not null)
+            AccountRules.CheckPassword(body.NewPassword, errors, "new_password");
+        if (errors.Any)
+            return Invalid(errors);
+
+        var usernameChanges = body.Username is not null && body.Username.Trim() != user.Username;
+        var emailChanges = email.Present && email.Value?.Trim() != user.Email;
+        var passwordChanges = body.NewPassword is not null;
+        if (usernameChanges || emailChanges || passwordChanges)
+        {
+            if (string.IsNullOrEmpty(body.Password))
+                return Invalid(errors.Add("password", "PASSWORD_DOES_NOT_MATCH", "Password does not match."));
+            if (body.Password.Length > AccountRules.PasswordMaxLength
+                || !await hasher.VerifyAsync(body.Password, user.PasswordHash, cancellationToken))
+                return Invalid(errors.Add("password", "PASSWORD_DOES_NOT_MATCH", "Password does not match."));
+        }
+
+        if (usernameChanges)
+        {
+            var normalized = AccountRules.NormalizeUsername(body.Username!);
+            if (normalized != user.NormalizedUsername
+                && await db.Users.AnyAsync(u => u.NormalizedUsername == normalized, cancellationToken))
+                return Invalid(errors.Add("username", "USERNAME_ALREADY_TAKEN", AccountRules.UsernameTaken));
+            user.Username = body.Username!.Trim();
+            user.NormalizedUsername = normalized;
+        }
+        if (emailChanges)
+        {
+            var normalized = email.Value is null ? null : AccountRules.NormalizeEmail(email.Value);
+            if (normalized is not null && await db.Users.AnyAsync(u => u.NormalizedEmail == normalized && u.Id != user.Id, cancellationToken))
+                return Invalid(errors.Add("email", "EMAIL_ALREADY_REGISTERED", "Email is already registered."));
+            user.Email = email.Value?.Trim();
+            user.NormalizedEmail = normalized;
+        }
+        if (globalName.Present)
+            user.GlobalName = globalName.Value?.Trim();
+        if (passwordChanges)
+            user.PasswordHash = await hasher.HashAsync(body.NewPassword!, cancellationToken);
+
+        try
+        {
+            await db.SaveChangesAsync(cancellationToken);
+        }
+        catch (DbUpdateException)
+        {
+            // Lost a race for the same username or email to another request.
+            return Invalid(new FormErrors().Add(usernameChanges ? "username" : "email", "ALREADY_TAKEN", "Already taken."));
+        }
+        if (passwordChanges)
+            await sessions.RevokeOtherFamiliesAsync(user.Id, me.SessionId, cancellationToken);
+        return TypedResults.Ok(CurrentUserObject.From(user));
+    }
+
+    /// <summary>Absent, explicit null, or a string; anything else is a form error.</summary>
+    private static (bool Present, string? Value) OptionalString(JsonElement element, string field, FormErrors errors)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Undefined:
+                return (false, null);
+            case JsonValueKind.Null:
+                return (true, null);
+            case JsonValueKind.String:
+                return (true, element.GetString());
+            default:
+                errors.Add(field, "BASE_TYPE_STRING", "Could not interpret value as string.");
+                return (false, null);
+        }
+    }
+
+    private static JsonHttpResult<ApiError> Invalid(FormErrors errors) =>
+        TypedResults.Json(errors.ToApiError(), statusCode: StatusCodes.Status400BadRequest);
+}

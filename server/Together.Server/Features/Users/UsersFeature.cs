@@ -1,0 +1,13 @@
+namespace Together.Server.Features.Users;
+
+public static class UsersFeature
+{
+    public static IEndpointRouteBuilder MapUsers(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/api/v10/users").WithTags("Users").RequireAuthorization();
+        group.MapGet("/@me", GetMe.Handle).WithSummary("The current user, with private fields.");
+        group.MapPatch("/@me", ModifyMe.Handle).WithSummary("Change username, display name, email or password.");
+        group.MapGet("/{userId}", GetUser.Handle).WithSummary("A user's public profile.");
+        return app;
+    }
+}

@@ -1,0 +1,45 @@
+using Microsoft.EntityFrameworkCore;
+using Together.Data;
+
+namespace Together.Server.Infrastructure;
+
+public static class Database
+{
+    /// <summary>Reads the <c>Database</c> section and registers <see cref="TogetherDb"/> for it.</summary>
+    public static IServiceCollection AddDatabase(this IServiceCollection services, IConfiguration configuration, DataDirectory data)
+    {
+        var settings = configuration.GetSection("Database").Get<DatabaseSettings>() ?? new DatabaseSettings();
+        var connectionString = settings.Provider switch
+        {
+            DatabaseProvider.Sqlite => string.IsNullOrWhiteSpace(settings.ConnectionString)
+                ? TogetherDbProviders.SqliteConnectionString(Path.Combine(data.Path, "together.db"))
+                : settings.ConnectionString,
+            _ => string.IsNullOrWhiteSpace(settings.ConnectionString)
+                ? throw new InvalidOperationException("Database:ConnectionString is required for PostgreSQL.")
+                : settings.ConnectionString,
+        };
+        services.AddSingleton(settings);
+        services.AddDbContextPool<TogetherDb>(options => TogetherDbProviders.Configure(options, settings.Provider, connectionString));
+        services.AddHostedService<DatabaseMigrator>();
+        services.AddHealthChecks().AddDbContextCheck<TogetherDb>("database", tags: ["ready"]);
+        return services;
+    }
+
+    /// <summary>
+    /// Brings the schema up to date before the server accepts requests: hosted services start
+    /// before Kestrel listens.
+    /// </summary>
+    private sealed class DatabaseMigrator(IServiceScopeFactory scopes, DatabaseSettings settings, ILogger<DatabaseMigrator> logger) : IHostedService
+    {
+        public async Task StartAsync(CancellationToken cancellationToken)
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<TogetherDb>();
+            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
+            await TogetherDbProviders.MigrateAsync(db, cancellationToken);
+            logger.LogInformation("Database ready ({Provider}); applied {Count} migration(s)", settings.Provider, pending.Count);
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    }
+}

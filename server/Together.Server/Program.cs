@@ -1,0 +1,4 @@
+using Together.Server;
+
+var app = TogetherApp.Create(args);
+await app.RunAsync();

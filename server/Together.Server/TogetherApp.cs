@@ -1,0 +1,36 @@
+using Together.Server.Features.ApiDocs;
+using Together.Server.Features.Auth;
+using Together.Server.Features.Health;
+using Together.Server.Features.Users;
+using Together.Server.Infrastructure;
+
+namespace Together.Server;
+
+/// <summary>Composes the server from its features; <c>Program</c> and the tests both start it here.</summary>
+public static class TogetherApp
+{
+    public static WebApplication Create(string[] args)
+    {
+        var builder = WebApplication.CreateBuilder(new WebApplicationOptions
+        {
+            Args = args,
+            ContentRootPath = AppContext.BaseDirectory,
+        });
+        builder.AddTogetherConfiguration(args);
+        var data = new DataDirectory(builder.Configuration["DataDirectory"] ?? "data");
+
+        builder.Services
+            .AddCore(builder.Configuration, builder.WebHost, data)
+            .AddDatabase(builder.Configuration, data)
+            .AddAuth(builder.Configuration)
+            .AddApiDocs();
+
+        var app = builder.Build();
+        app.UseCore();
+        app.MapHealth();
+        app.MapApiDocs();
+        app.MapAuth();
+        app.MapUsers();
+        return app;
+    }
+}
