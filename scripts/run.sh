@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# Starts Together on http://127.0.0.1:8080 with its data in ./data (SQLite, created on first start).
+# Settings can follow as --Section:Key=value, e.g. --Urls=http://0.0.0.0:8080 (see docs/operations.md).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+dotnet build server/Together.Server -c Release -nologo -v quiet
+exec dotnet server/Together.Server/bin/Release/net10.0/Together.Server.dll "$@"

@@ -1,0 +1,61 @@
+#!/usr/bin/env bash
+# Runs every test suite: builds the solution, starts a throwaway PostgreSQL cluster (installing
+# PostgreSQL first when missing), runs each test assembly, stops the cluster even on failure,
+# and ends with one line "N passed, N failed" summing every suite.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+results="$root/.artifacts/test-results"
+rm -rf "$results" && mkdir -p "$results"
+
+need_apt=()
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  echo "== installing ${need_apt[*]}"
+  if [ "$(id -u)" = 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -q && apt-get install -y -q --no-install-recommends "${need_apt[@]}" || { echo "apt-get install failed"; echo "0 passed, 1 failed"; exit 1; }
+  else
+    echo "missing ${need_apt[*]}: install them (as root: apt-get install -y ${need_apt[*]})"; echo "0 passed, 1 failed"; exit 1
+  fi
+fi
+
+echo "== building"
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+if ! dotnet build Together.slnx -c Release -nologo -v quiet; then
+  echo "build failed"; echo "0 passed, 1 failed"; exit 1
+fi
+
+pgdir=$(mktemp -d /tmp/together-pg.XXXXXX)
+cleanup() { scripts/pg-throwaway.sh stop "$pgdir"; }
+trap cleanup EXIT
+echo "== starting PostgreSQL"
+if ! TOGETHER_TEST_POSTGRES=$(scripts/pg-throwaway.sh start "$pgdir"); then
+  echo "could not start PostgreSQL"; echo "0 passed, 1 failed"; exit 1
+fi
+export TOGETHER_TEST_POSTGRES
+
+passed=0 failed=0
+for project in tests/*.Tests/; do
+  name=$(basename "$project")
+  dll="$project/bin/Release/net10.0/$name.dll"
+  [ -f "$dll" ] || continue
+  echo "== $name"
+  xml="$results/$name.xml"
+  dotnet "$dll" -noLogo -noColor -result-xml "$xml"
+  code=$?
+  if [ -f "$xml" ]; then
+    p=$(grep -o '<assembly [^>]*' "$xml" | grep -o ' passed="[0-9]*"' | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}')
+    f=$(grep -o '<assembly [^>]*' "$xml" | grep -oE ' (failed|errors)="[0-9]*"' | grep -o '[0-9]*' | awk '{s+=$1} END {print s+0}')
+    passed=$((passed + ${p:-0}))
+    failed=$((failed + ${f:-0}))
+    # A runner that crashed after writing results still failed.
+    [ "$code" -ne 0 ] && [ "${f:-0}" -eq 0 ] && failed=$((failed + 1))
+  else
+    echo "$name produced no results (exit $code)"
+    failed=$((failed + 1))
+  fi
+done
+
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]

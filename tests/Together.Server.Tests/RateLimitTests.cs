@@ -1,0 +1,72 @@
+using System.Globalization;
+using Together.Data;
+
+namespace Together.Server.Tests;
+
+public abstract class RateLimitTests(DatabaseProvider provider) : ApiTest(provider)
+{
+    public sealed class OnPostgres() : RateLimitTests(DatabaseProvider.Postgres);
+
+    public sealed class OnSqlite() : RateLimitTests(DatabaseProvider.Sqlite);
+
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Auth:RateLimits:Login:Limit"] = "5",
+        ["Auth:RateLimits:Login:WindowSeconds"] = "60",
+        ["Auth:RateLimits:LoginPerAccount:Limit"] = "3",
+        ["Auth:RateLimits:LoginPerAccount:WindowSeconds"] = "60",
+        ["Auth:RateLimits:Register:Limit"] = "4",
+        ["Auth:RateLimits:Register:WindowSeconds"] = "60",
+    };
+
+    [Fact]
+    public async Task Logins_from_one_address_are_limited_with_discords_headers_and_body()
+    {
+        HttpResponseMessage? last = null;
+        for (var i = 0; i < 5; i++)
+        {
+            last = await Http.PostJsonAsync("auth/login", new { login = $"user{i}", password = "whatever123" });
+            Assert.Equal(HttpStatusCode.BadRequest, last.StatusCode);
+            // Each login names a new account (3 per account left after it), the address has 4 - i left:
+            // the headers describe whichever is closer to its limit.
+            Assert.Equal(Math.Min(4 - i, 2).ToString(CultureInfo.InvariantCulture), last.Headers.GetValues("X-RateLimit-Remaining").Single());
+        }
+        Assert.Equal("5", last!.Headers.GetValues("X-RateLimit-Limit").Single());
+
+        var limited = await Http.PostJsonAsync("auth/login", new { login = "user9", password = "whatever123" });
+        var body = await limited.ExpectAsync(HttpStatusCode.TooManyRequests);
+
+        Assert.Equal("You are being rate limited.", body.GetProperty("message").GetString());
+        Assert.False(body.GetProperty("global").GetBoolean());
+        var retryAfter = body.GetProperty("retry_after").GetDouble();
+        Assert.InRange(retryAfter, 0.001, 60);
+        Assert.InRange(int.Parse(limited.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture), 1, 60);
+        Assert.Equal("0", limited.Headers.GetValues("X-RateLimit-Remaining").Single());
+        Assert.Equal("user", limited.Headers.GetValues("X-RateLimit-Scope").Single());
+        Assert.True(limited.Headers.Contains("X-RateLimit-Reset-After"));
+        Assert.True(limited.Headers.Contains("X-RateLimit-Bucket"));
+    }
+
+    [Fact]
+    public async Task Guessing_one_accounts_password_is_limited_per_account()
+    {
+        for (var i = 0; i < 3; i++)
+            await (await Http.PostJsonAsync("auth/login", new { login = "victim", password = $"guess-{i}-xx" })).ExpectAsync(HttpStatusCode.BadRequest);
+
+        var limited = await Http.PostJsonAsync("auth/login", new { login = "VICTIM", password = "guess-9-xx" });
+
+        await limited.ExpectAsync(HttpStatusCode.TooManyRequests);
+        // Other accounts are unaffected.
+        await (await Http.PostJsonAsync("auth/login", new { login = "someone", password = "guess-0-xx" })).ExpectAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task Registrations_from_one_address_are_limited()
+    {
+        for (var i = 0; i < 4; i++)
+            await RegisterAsync($"user{i}");
+
+        await (await Http.PostJsonAsync("auth/register", new { username = "user9", password = "correct horse battery" }))
+            .ExpectAsync(HttpStatusCode.TooManyRequests);
+    }
+}
