@@ -257,13 +257,22 @@ public sealed class RtcPeer : IDisposable
             }
         }
 
-        if (rtcp)
+        try
         {
-            RtcpReceived?.Invoke(this, packet[..length]);
+            if (rtcp)
+            {
+                RtcpReceived?.Invoke(this, packet[..length]);
+            }
+            else
+            {
+                RtpReceived?.Invoke(this, packet[..length]);
+            }
         }
-        else
+#pragma warning disable CA1031 // The receive thread serves every peer: one faulty handler must not silence them all.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
-            RtpReceived?.Invoke(this, packet[..length]);
+            _transport.ReportHandlerFailure(this, e);
         }
     }
 }

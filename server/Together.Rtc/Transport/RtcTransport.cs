@@ -64,6 +64,11 @@ public sealed class RtcTransport : IDisposable
         return peer;
     }
 
+    /// <summary>Raised (on the receive thread) when an RTP/RTCP handler throws; the packet is dropped.</summary>
+    public event Action<RtcPeer, Exception>? HandlerFailed;
+
+    internal void ReportHandlerFailure(RtcPeer peer, Exception exception) => HandlerFailed?.Invoke(peer, exception);
+
     internal bool SendTo(ReadOnlySpan<byte> datagram, SocketAddress address)
     {
         try

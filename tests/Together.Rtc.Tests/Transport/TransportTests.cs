@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -206,6 +207,41 @@ public sealed class TransportTests : IDisposable
         Assert.Equal(0, _transport.PeerCount);
         Assert.False(peer.SendRtp(new byte[20]));
         Assert.Null(Exchange(Check(peer, peer.Local.Password))); // its ufrag is gone
+    }
+
+    [Fact]
+    public async Task A_throwing_handler_is_reported_and_does_not_stop_the_receive_thread()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var client = new RtcClientPeer();
+        var peer = _transport.CreatePeer();
+        peer.SetRemote(client.Local.Ufrag, client.Certificate.Fingerprint);
+        var failures = new ConcurrentQueue<Exception>();
+        var twoFailures = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _transport.HandlerFailed += (_, e) =>
+        {
+            failures.Enqueue(e);
+            if (failures.Count == 2)
+            {
+                twoFailures.TrySetResult();
+            }
+        };
+        peer.RtpReceived += (_, _) => throw new InvalidOperationException("handler bug");
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.Connected += _ => connected.TrySetResult();
+        await client.ConnectAsync(_transport.LocalEndPoint, peer.Local.Ufrag, peer.Local.Password, ServerCert.Fingerprint, _clientLimiter, cancellationToken: ct);
+        await connected.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+
+        var packet = new byte[40];
+        for (ushort seq = 1; seq <= 2; seq++)
+        {
+            int length = RtpPacket.WriteHeader(packet, 111, false, seq, seq, 1) + 10;
+            Assert.True(client.SendRtp(packet.AsSpan(0, length)));
+        }
+
+        await twoFailures.Task.WaitAsync(TimeSpan.FromSeconds(5), ct);
+        Assert.All(failures, e => Assert.Equal("handler bug", e.Message));
+        Assert.Equal(StunClass.SuccessResponse, (await client.CheckAsync(useCandidate: false, ct)).Class);
     }
 
     [Fact]
