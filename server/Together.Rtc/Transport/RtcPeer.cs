@@ -40,7 +40,7 @@ public sealed class RtcPeer : IDisposable
     private DtlsConnection? _dtls;
     private SrtpSession? _sender;
     private SrtpSession? _receiver;
-    private SocketAddress? _remoteAddress;
+    private volatile SocketAddress? _remoteAddress;
     private volatile RtcPeerState _state = RtcPeerState.New;
     private long _lastConsentTicks;
     private int _closed;

@@ -34,9 +34,17 @@ public sealed class DtlsTests : IDisposable
 
         public ConcurrentBag<int> Sizes { get; } = [];
 
+        /// <summary>Returns true for a datagram to lose on the way (once it has decided).</summary>
+        public Func<byte[], bool>? Drop { get; set; }
+
         public void Send(ReadOnlySpan<byte> datagram)
         {
             Sizes.Add(datagram.Length);
+            if (Drop?.Invoke(datagram.ToArray()) == true)
+            {
+                return;
+            }
+
             if (!_queue.IsAddingCompleted)
             {
                 _queue.Add(datagram.ToArray());
@@ -81,6 +89,23 @@ public sealed class DtlsTests : IDisposable
         Assert.All(toClient.Sizes.Concat(toServer.Sizes), size => Assert.InRange(size, 1, 1200));
         server.Dispose();
         client.Dispose();
+    }
+
+    [Fact]
+    public async Task A_lost_server_finished_is_resent_after_the_handshake_without_a_waiting_thread()
+    {
+        var (server, client, toClient, _) = Pair();
+
+        // Lose the server's first Finished (handshake record, epoch 1). The server's Accept has
+        // already returned; only the post-handshake Feed path can answer the client's retransmission.
+        int dropped = 0;
+        toClient.Drop = d => d.Length > 13 && d[0] == 22 && d[3] == 0 && d[4] == 1 && Interlocked.Exchange(ref dropped, 1) == 0;
+        var serverTask = server.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        var clientKeys = await client.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        var serverKeys = await serverTask;
+        Assert.Equal(1, dropped);
+        AssertKeysInterwork(clientKeys.CreateSender(), serverKeys.CreateReceiver());
+        AssertKeysInterwork(serverKeys.CreateSender(), clientKeys.CreateReceiver());
     }
 
     [Fact]

@@ -9,7 +9,7 @@ using Together.Rtc.Sdp;
 using Together.Rtc.Transport;
 using Xunit;
 
-namespace Together.Rtc.Tests.Browser;
+namespace Together.Rtc.Tests.Interop;
 
 /// <summary>
 /// Real headless Chromium (Debian's, driven by playwright-core) against our transport on
