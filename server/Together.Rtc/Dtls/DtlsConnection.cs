@@ -63,27 +63,31 @@ public sealed class DtlsConnection : IDisposable
     private readonly DtlsRole _role;
     private readonly DtlsCertificate _local;
     private readonly DtlsFingerprint _remote;
-    private readonly IReadOnlyList<SrtpProfile> _clientProfiles;
+    private readonly IReadOnlyList<SrtpProfile> _profiles;
     private readonly QueueDatagramTransport _transport;
     private readonly Lock _gate = new();
     private readonly byte[] _applicationData = new byte[QueueDatagramTransport.ReceiveLimit];
     private DtlsTransport? _dtls;
     private int _closedRaised;
 
+    /// <param name="profiles">SRTP profiles: what a client offers, or what a server accepts, in preference order.</param>
     public DtlsConnection(
         DtlsRole role,
         DtlsCertificate local,
         DtlsFingerprint remote,
         Action<ReadOnlySpan<byte>> send,
-        IReadOnlyList<SrtpProfile>? clientProfiles = null)
+        IReadOnlyList<SrtpProfile>? profiles = null)
     {
         _role = role;
         _local = local;
         _remote = remote;
-        _clientProfiles = clientProfiles ?? [SrtpProfile.AeadAes128Gcm, SrtpProfile.AesCm128HmacSha1Tag80];
+        _profiles = profiles ?? DefaultProfiles;
         _transport = new QueueDatagramTransport(send);
         _transport.ClosedByProtocol += RaiseClosed;
     }
+
+    /// <summary>AEAD_AES_128_GCM first (voice.md), AES_CM_128_HMAC_SHA1_80 accepted.</summary>
+    public static IReadOnlyList<SrtpProfile> DefaultProfiles { get; } = [SrtpProfile.AeadAes128Gcm, SrtpProfile.AesCm128HmacSha1Tag80];
 
     public DtlsRole Role => _role;
 
@@ -102,14 +106,14 @@ public sealed class DtlsConnection : IDisposable
         DtlsTransport dtls;
         if (_role == DtlsRole.Server)
         {
-            var server = new DtlsSrtpServer(_local, _remote);
+            var server = new DtlsSrtpServer(_local, _remote, _profiles);
             // ICE has already proven the path, so skip the HelloVerifyRequest cookie round trip.
             dtls = new DtlsServerProtocol { VerifyRequests = false }.Accept(server, _transport);
             keys = server.KeyingMaterial;
         }
         else
         {
-            var client = new DtlsSrtpClient(_local, _remote, _clientProfiles);
+            var client = new DtlsSrtpClient(_local, _remote, _profiles);
             dtls = new DtlsClientProtocol().Connect(client, _transport);
             keys = client.KeyingMaterial;
         }

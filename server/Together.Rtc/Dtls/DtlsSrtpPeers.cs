@@ -58,14 +58,17 @@ internal sealed class DtlsSrtpServer : DefaultTlsServer
 {
     private readonly DtlsCertificate _local;
     private readonly DtlsFingerprint _remote;
+    private readonly IReadOnlyList<SrtpProfile> _preference;
     private bool _peerVerified;
     private SrtpProfile? _profile;
 
-    public DtlsSrtpServer(DtlsCertificate local, DtlsFingerprint remote)
+    /// <param name="preference">Profiles we accept, most preferred first (GCM, then AES-CM by default).</param>
+    public DtlsSrtpServer(DtlsCertificate local, DtlsFingerprint remote, IReadOnlyList<SrtpProfile> preference)
         : base(new BcTlsCrypto())
     {
         _local = local;
         _remote = remote;
+        _preference = preference;
     }
 
     public SrtpKeyingMaterial? KeyingMaterial { get; private set; }
@@ -96,18 +99,16 @@ internal sealed class DtlsSrtpServer : DefaultTlsServer
     {
         base.ProcessClientExtensions(clientExtensions);
         var offered = TlsSrtpUtilities.GetUseSrtpExtension(clientExtensions)?.ProtectionProfiles ?? [];
-        if (offered.Contains((int)SrtpProfile.AeadAes128Gcm))
+        foreach (var candidate in _preference)
         {
-            _profile = SrtpProfile.AeadAes128Gcm;
+            if (offered.Contains((int)candidate))
+            {
+                _profile = candidate;
+                return;
+            }
         }
-        else if (offered.Contains((int)SrtpProfile.AesCm128HmacSha1Tag80))
-        {
-            _profile = SrtpProfile.AesCm128HmacSha1Tag80;
-        }
-        else
-        {
-            throw new TlsFatalAlert(AlertDescription.handshake_failure, "no common SRTP protection profile");
-        }
+
+        throw new TlsFatalAlert(AlertDescription.handshake_failure, "no common SRTP protection profile");
     }
 
     public override IDictionary<int, byte[]> GetServerExtensions()

@@ -37,7 +37,7 @@ public sealed class RtcPeer : IDisposable
     private readonly Lock _receiveLock = new();
     private readonly Lock _sendLock = new();
     private readonly byte[] _sendBuffer = new byte[RtcTransport.MaxPacket];
-    private DtlsConnection? _dtls;
+    private volatile DtlsConnection? _dtls;
     private SrtpSession? _sender;
     private SrtpSession? _receiver;
     private volatile SocketAddress? _remoteAddress;
@@ -96,7 +96,7 @@ public sealed class RtcPeer : IDisposable
 
             RemoteUfrag = remoteUfrag;
             RemoteFingerprint = remoteFingerprint;
-            _dtls = new DtlsConnection(DtlsRole.Server, _transport.Certificate, remoteFingerprint, SendDtls);
+            _dtls = new DtlsConnection(DtlsRole.Server, _transport.Certificate, remoteFingerprint, SendDtls, _transport.SrtpProfiles);
             _dtls.Closed += () => Close("DTLS closed by the remote peer");
         }
     }
@@ -186,7 +186,9 @@ public sealed class RtcPeer : IDisposable
 
             Connected?.Invoke(this);
         }
-        catch (Exception e) when (e is IOException or Org.BouncyCastle.Tls.TlsException or InvalidOperationException)
+#pragma warning disable CA1031 // Fire-and-forget task: whatever failed (alert, timeout, disposal), the peer must end closed.
+        catch (Exception e)
+#pragma warning restore CA1031
         {
             Close($"DTLS handshake failed: {e.Message}");
         }

@@ -47,6 +47,8 @@ public sealed class RtcTransport : IDisposable
 
     public int PeerCount => _peersByUfrag.Count;
 
+    internal IReadOnlyList<Srtp.SrtpProfile> SrtpProfiles => _options.SrtpProfiles;
+
     internal DtlsHandshakeLimiter HandshakeLimiter { get; }
 
     public static RtcTransport Start(RtcTransportOptions? options = null) => new(options ?? new RtcTransportOptions());
@@ -197,12 +199,14 @@ public sealed class RtcTransport : IDisposable
             return;
         }
 
+        // Record consent and the path before answering: once the browser sees our success, its
+        // ClientHello can arrive and must find the address mapped.
+        peer.OnConsent(from, request.UseCandidate, _options.TimeProvider.GetTimestamp());
         var w = new StunWriter(response, StunMethod.Binding, StunClass.SuccessResponse, request.TransactionId);
         w.AddXorMappedAddress(endPoint);
         w.AddMessageIntegrity(peer.LocalPasswordBytes);
         w.AddFingerprint();
         SendTo(w.Written, from);
-        peer.OnConsent(from, request.UseCandidate, _options.TimeProvider.GetTimestamp());
     }
 
     private void SendError(StunMessage request, int code, string reason, IPEndPoint endPoint, SocketAddress to, byte[] buffer, byte[]? key)

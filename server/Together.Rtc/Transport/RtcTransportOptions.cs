@@ -1,5 +1,6 @@
 using System.Net;
 using Together.Rtc.Dtls;
+using Together.Rtc.Srtp;
 
 namespace Together.Rtc.Transport;
 
@@ -16,6 +17,9 @@ public sealed class RtcTransportOptions
 
     /// <summary>DTLS handshakes allowed to run at once (each holds a thread while it runs).</summary>
     public int MaxConcurrentHandshakes { get; init; } = 8;
+
+    /// <summary>SRTP profiles accepted from browsers, most preferred first.</summary>
+    public IReadOnlyList<SrtpProfile> SrtpProfiles { get; init; } = DtlsConnection.DefaultProfiles;
 
     /// <summary>Our DTLS certificate; generated at start when not given.</summary>
     public DtlsCertificate? Certificate { get; init; }

@@ -120,6 +120,23 @@ public sealed class DtlsTests : IDisposable
     }
 
     [Fact]
+    public async Task Server_preference_decides_among_the_offered_profiles()
+    {
+        DtlsConnection? server = null;
+        DtlsConnection? client = null;
+        var toClient = new Link(() => client!);
+        var toServer = new Link(() => server!);
+        _links.Add(toClient);
+        _links.Add(toServer);
+        server = new DtlsConnection(DtlsRole.Server, ServerCert, ClientCert.Fingerprint, toClient.Send, [SrtpProfile.AesCm128HmacSha1Tag80]);
+        client = new DtlsConnection(DtlsRole.Client, ClientCert, ServerCert.Fingerprint, toServer.Send);
+        var serverTask = server.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        var clientKeys = await client.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        Assert.Equal(SrtpProfile.AesCm128HmacSha1Tag80, clientKeys.Profile);
+        Assert.Equal(SrtpProfile.AesCm128HmacSha1Tag80, (await serverTask).Profile);
+    }
+
+    [Fact]
     public async Task Server_rejects_a_client_certificate_that_does_not_match_the_sdp_fingerprint()
     {
         var someoneElse = DtlsCertificate.Generate();

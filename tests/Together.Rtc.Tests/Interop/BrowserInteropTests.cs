@@ -6,6 +6,7 @@ using System.Text.Json;
 using Together.Rtc.Client;
 using Together.Rtc.Rtp;
 using Together.Rtc.Sdp;
+using Together.Rtc.Srtp;
 using Together.Rtc.Transport;
 using Xunit;
 
@@ -22,8 +23,10 @@ public sealed class BrowserInteropTests
 {
     private const uint EchoSsrc = 0x5EB0;
 
-    [Fact]
-    public async Task Chromium_connects_sends_audio_and_decodes_the_echo()
+    [Theory]
+    [InlineData(SrtpProfile.AeadAes128Gcm, "SRTP_AEAD_AES_128_GCM")]
+    [InlineData(SrtpProfile.AesCm128HmacSha1Tag80, "SRTP_AES128_CM_HMAC_SHA1_80")]
+    public async Task Chromium_connects_sends_audio_and_decodes_the_echo(SrtpProfile profile, string chromiumCipherName)
     {
         var ct = TestContext.Current.CancellationToken;
         string? browserDir = FindBrowserDirectory();
@@ -38,7 +41,8 @@ public sealed class BrowserInteropTests
             Assert.Skip(missing);
         }
 
-        using var transport = RtcTransport.Start();
+        // The transport accepts only the profile under test, so Chromium has to use it.
+        using var transport = RtcTransport.Start(new RtcTransportOptions { SrtpProfiles = [profile] });
         var peer = transport.CreatePeer();
         var offers = new SdpOfferBuilder(peer.Local, transport.Certificate.Fingerprint, transport.LocalEndPoint);
         offers.AddAudio(SdpDirection.SendRecv, ssrc: EchoSsrc, cname: "together-sfu", streamId: "echo", trackId: "echo-audio");
@@ -133,7 +137,8 @@ public sealed class BrowserInteropTests
         Assert.True(root.GetProperty("packetsReceived").GetInt32() >= 100, diagnostics);
         Assert.True(root.GetProperty("totalSamplesReceived").GetInt64() >= 96000, diagnostics);
         Assert.Equal("audio/opus", root.GetProperty("codec").GetString());
-        Assert.NotNull(peer.Profile);
+        Assert.Equal(profile, peer.Profile);
+        Assert.Equal(chromiumCipherName, root.GetProperty("srtpCipher").GetString());
         Assert.True(upstream.FramesDecoded >= 100, $"server decoded {upstream.FramesDecoded} Opus frames\n{diagnostics}");
         Assert.True(levels >= 100, $"audio level on {levels} packets\n{diagnostics}");
         TestContext.Current.SendDiagnosticMessage($"Chromium interop: {json}; SRTP profile {peer.Profile}; {packetsFromBrowser} packets from the browser");

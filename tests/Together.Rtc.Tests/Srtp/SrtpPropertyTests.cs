@@ -217,18 +217,31 @@ public class SrtpPropertyTests
             Assert.True(receiver.TryUnprotectRtcp(rtcp, rtcpLength, out _));
         }
 
-        for (ushort seq = 0; seq < 100; seq++)
+        // Steady state must allocate nothing. The first windows may see a one-off allocation that
+        // is not ours: the JIT's tiered-PGO instrumentation allocates ~480 bytes on the calling
+        // thread once while it profiles (gone with DOTNET_TieredPGO=0). So measure windows of
+        // 20 000 rounds until two in a row are clean; a real per-packet allocation dirties every one.
+        int seq = 0;
+        for (; seq < 2000; seq++)
         {
-            Round(seq); // warm up: SSRC state, JIT
+            Round((ushort)seq); // SSRC state, JIT
         }
 
-        long before = GC.GetAllocatedBytesForCurrentThread();
-        for (int i = 100; i < 20100; i++)
+        var windows = new List<long>();
+        int cleanInARow = 0;
+        while (cleanInARow < 2 && windows.Count < 12)
         {
-            Round((ushort)i);
+            long before = GC.GetAllocatedBytesForCurrentThread();
+            for (int i = 0; i < 20000; i++)
+            {
+                Round((ushort)seq++);
+            }
+
+            long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+            windows.Add(allocated);
+            cleanInARow = allocated == 0 ? cleanInARow + 1 : 0;
         }
 
-        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
-        Assert.Equal(0, allocated);
+        Assert.True(cleanInARow == 2, "bytes allocated per 20 000 rounds: " + string.Join(", ", windows));
     }
 }
