@@ -135,7 +135,7 @@ public sealed class SdpSessionDescription
         var sb = new StringBuilder();
         void Line(string text) => sb.Append(text).Append("\r\n");
         Line("v=0");
-        Line(string.Create(CultureInfo.InvariantCulture, $"o=- {SessionId} {Version} IN IP4 {Origin}"));
+        Line(string.Create(CultureInfo.InvariantCulture, $"o=- {SessionId} {Version} {Address(Origin)}"));
         Line("s=-");
         Line("t=0 0");
         if (Bundle.Count > 0)
@@ -175,7 +175,7 @@ public sealed class SdpSessionDescription
                 ? string.Join(' ', m.Codecs.Select(c => c.PayloadType.ToString(CultureInfo.InvariantCulture)))
                 : "0";
             Line(string.Create(CultureInfo.InvariantCulture, $"m={m.Kind} {m.Port} {m.Protocol} {payloadTypes}"));
-            Line("c=IN IP4 " + (m.ConnectionAddress ?? "0.0.0.0"));
+            Line("c=" + Address(m.ConnectionAddress ?? "0.0.0.0"));
             if (m.IceUfrag is not null)
             {
                 Line("a=ice-ufrag:" + m.IceUfrag);
@@ -250,6 +250,10 @@ public sealed class SdpSessionDescription
 
         return sb.ToString();
     }
+
+    /// <summary>nettype, addrtype and address of o= and c= (RFC 8866 §5.2, §5.7).</summary>
+    private static string Address(string address) =>
+        (address.Contains(':', StringComparison.Ordinal) ? "IN IP6 " : "IN IP4 ") + address;
 
     internal static string DirectionText(SdpDirection direction) => direction switch
     {
