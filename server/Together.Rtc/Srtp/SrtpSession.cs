@@ -53,7 +53,12 @@ public sealed class SrtpSession : IDisposable
     public bool TryProtectRtp(Span<byte> buffer, int length, out int protectedLength)
     {
         protectedLength = 0;
-        int header = RtpHeaderLength(buffer[..Math.Min(length, buffer.Length)]);
+        if ((uint)length > (uint)buffer.Length)
+        {
+            return false;
+        }
+
+        int header = RtpHeaderLength(buffer[..length]);
         if (header < 0 || buffer.Length < length + SrtpProfileInfo.RtpOverhead(_profile))
         {
             return false;
@@ -89,7 +94,7 @@ public sealed class SrtpSession : IDisposable
     {
         plainLength = 0;
         int overhead = SrtpProfileInfo.RtpOverhead(_profile);
-        if (length > buffer.Length)
+        if ((uint)length > (uint)buffer.Length)
         {
             return false;
         }

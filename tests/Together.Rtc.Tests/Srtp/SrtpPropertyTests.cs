@@ -193,6 +193,11 @@ public class SrtpPropertyTests
         }
 
         Assert.False(sender.TryProtectRtp(new byte[11], 11, out _));
+        Assert.False(sender.TryProtectRtp(new byte[100], -1, out _));
+        Assert.False(sender.TryProtectRtp(new byte[100], 101, out _));
+        Assert.False(receiver.TryUnprotectRtp(new byte[100], -1, out _));
+        Assert.False(sender.TryProtectRtcp(new byte[100], -1, out _));
+        Assert.False(receiver.TryUnprotectRtcp(new byte[100], -1, out _));
         Assert.False(sender.TryProtectRtp(new byte[20], 20, out _)); // no room for the tag
     }
 
