@@ -135,6 +135,106 @@ public sealed class LoopbackTests : IDisposable
     }
 
     [Fact]
+    public async Task Three_participants_on_one_socket_each_hear_the_other_two()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        const int participants = 3;
+        var clients = new List<RtcClientPeer>();
+        var peers = new List<RtcPeer>();
+        var heard = new ConcurrentDictionary<(int Listener, uint Ssrc), int>();
+        try
+        {
+            for (int i = 0; i < participants; i++)
+            {
+                var client = new RtcClientPeer();
+                clients.Add(client);
+                var peer = _transport.CreatePeer();
+                peers.Add(peer);
+                peer.SetRemote(client.Local.Ufrag, client.Certificate.Fingerprint);
+                int listener = i;
+                client.RtpReceived += packet =>
+                {
+                    Assert.True(RtpPacket.TryParse(packet, out var rtp));
+                    heard.AddOrUpdate((listener, rtp.Ssrc), 1, (_, n) => n + 1);
+                };
+            }
+
+            // The forwarding step an SFU does: every packet to every other participant, with the
+            // SSRC that identifies the speaker on the listener's side.
+            for (int i = 0; i < participants; i++)
+            {
+                int speaker = i;
+                var buffer = new byte[1500];
+                peers[i].RtpReceived += (_, packet) =>
+                {
+                    for (int j = 0; j < participants; j++)
+                    {
+                        if (j != speaker)
+                        {
+                            packet.CopyTo(buffer);
+                            RtpPacket.SetSsrc(buffer, 0x1000u + (uint)speaker);
+                            peers[j].SendRtp(buffer.AsSpan(0, packet.Length));
+                        }
+                    }
+                };
+            }
+
+            var connects = new List<Task>();
+            for (int i = 0; i < participants; i++)
+            {
+                connects.Add(clients[i].ConnectAsync(_transport.LocalEndPoint, peers[i].Local.Ufrag, peers[i].Local.Password, _transport.Certificate.Fingerprint, _clientLimiter, cancellationToken: ct));
+            }
+
+            await Task.WhenAll(connects);
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            while (peers.Any(p => p.State != RtcPeerState.Connected) && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20, ct);
+            }
+
+            Assert.All(peers, p => Assert.Equal(RtcPeerState.Connected, p.State));
+            Assert.Equal(participants, peers.Select(p => p.RemoteEndPoint).Distinct().Count());
+
+            var senders = Enumerable.Range(0, participants).Select(i => new OpusRtpSender(ssrc: 0xA000u + (uint)i)).ToList();
+            var pcm = new short[OpusRtpSender.FrameSamples * OpusRtpSender.Channels];
+            var packetBuffer = new byte[1500];
+            for (int frame = 0; frame < 10; frame++)
+            {
+                for (int i = 0; i < participants; i++)
+                {
+                    Tone(pcm, frame, 300 + (100 * i), 4000);
+                    int length = senders[i].Write(pcm, packetBuffer);
+                    Assert.True(clients[i].SendRtp(packetBuffer.AsSpan(0, length)));
+                }
+
+                await Task.Delay(2, ct);
+            }
+
+            deadline = DateTime.UtcNow.AddSeconds(5);
+            while (heard.Values.Sum() < participants * (participants - 1) * 10 && DateTime.UtcNow < deadline)
+            {
+                await Task.Delay(20, ct);
+            }
+
+            for (int listener = 0; listener < participants; listener++)
+            {
+                for (int speaker = 0; speaker < participants; speaker++)
+                {
+                    int count = heard.GetValueOrDefault((listener, 0x1000u + (uint)speaker));
+                    Assert.Equal(listener == speaker ? 0 : 10, count);
+                }
+            }
+        }
+        finally
+        {
+            foreach (var client in clients)
+            {
+                client.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task Rtcp_flows_both_ways_after_connect()
     {
         var ct = TestContext.Current.CancellationToken;
