@@ -1,5 +1,6 @@
 using Together.Server.Features.ApiDocs;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Guilds;
 using Together.Server.Features.Health;
 using Together.Server.Features.Users;
 using Together.Server.Infrastructure;
@@ -23,6 +24,7 @@ public static class TogetherApp
             .AddCore(builder.Configuration, builder.WebHost, data)
             .AddDatabase(builder.Configuration, data)
             .AddAuth(builder.Configuration)
+            .AddGuilds()
             .AddApiDocs();
 
         var app = builder.Build();
@@ -31,6 +33,7 @@ public static class TogetherApp
         app.MapApiDocs();
         app.MapAuth();
         app.MapUsers();
+        app.MapGuilds();
         return app;
     }
 }

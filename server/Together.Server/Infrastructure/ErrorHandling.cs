@@ -29,6 +29,11 @@ public static partial class ErrorHandling
                 context.Response.Clear();
                 await WriteAsync(context, status, error);
             }
+            catch (ApiException ex) when (!context.Response.HasStarted)
+            {
+                context.Response.Clear();
+                await WriteAsync(context, ex.Status, ex.Error);
+            }
             catch (ServiceBusyException) when (!context.Response.HasStarted)
             {
                 // Overload is temporary: tell the client when to come back rather than queue forever.
@@ -70,9 +75,10 @@ public static partial class ErrorHandling
             return (ex.StatusCode, ForStatus(ex.StatusCode));
         if (ex.InnerException is JsonException json)
         {
-            // A value of the wrong type names its field; broken syntax does not.
+            // A value of the wrong type names its field; broken syntax (reported by the reader) is 50109.
             var field = FieldFromPath(json.Path);
-            if (field is not null && json.Message.Contains("could not be converted", StringComparison.Ordinal))
+            var syntax = json.InnerException?.GetType().Name == "JsonReaderException";
+            if (field is not null && !syntax)
                 return (400, new FormErrors().Add(field, "BASE_TYPE_INVALID", "Invalid value.").ToApiError());
             return (400, new ApiError(ApiErrors.InvalidJson, "The request body contains invalid JSON."));
         }
@@ -125,3 +131,26 @@ public static partial class ErrorHandling
 
 /// <summary>A bounded resource is full; the request may be retried shortly (HTTP 503).</summary>
 public sealed class ServiceBusyException(string message) : Exception(message);
+
+/// <summary>
+/// An expected refusal (unknown entity, missing permission, invalid form) thrown from deep in a
+/// feature's services; answered with its status and Discord error body, never logged as a fault.
+/// </summary>
+public sealed class ApiException(int status, ApiError error) : Exception(error?.Message)
+{
+    public int Status { get; } = status;
+
+    public ApiError Error { get; } = error ?? throw new ArgumentNullException(nameof(error));
+
+    public static ApiException NotFound(int code, string what) => new(StatusCodes.Status404NotFound, new ApiError(code, what));
+
+    public static ApiException MissingAccess() => new(StatusCodes.Status403Forbidden, new ApiError(ApiErrors.MissingAccess, "Missing Access"));
+
+    public static ApiException MissingPermissions() => new(StatusCodes.Status403Forbidden, new ApiError(ApiErrors.MissingPermissions, "Missing Permissions"));
+
+    public static ApiException Invalid(FormErrors errors) => new(StatusCodes.Status400BadRequest, errors?.ToApiError() ?? throw new ArgumentNullException(nameof(errors)));
+
+    public static ApiException Invalid(string field, string code, string message) => Invalid(new FormErrors().Add(field, code, message));
+
+    public static ApiException BadRequest(int code, string message) => new(StatusCodes.Status400BadRequest, new ApiError(code, message));
+}

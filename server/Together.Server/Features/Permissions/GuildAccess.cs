@@ -1,0 +1,128 @@
+using Microsoft.EntityFrameworkCore;
+using Together.Data;
+using Together.Data.Entities;
+using Together.Server.Infrastructure;
+
+namespace Together.Server.Features.Permissions;
+
+/// <summary>A member of a guild as permission checks see them: their roles, rank and permissions.</summary>
+public sealed class MemberAccess
+{
+    public MemberAccess(Guild guild, GuildMember member, IReadOnlyDictionary<long, Role> roles, bool timedOut)
+    {
+        ArgumentNullException.ThrowIfNull(guild);
+        ArgumentNullException.ThrowIfNull(member);
+        ArgumentNullException.ThrowIfNull(roles);
+        Guild = guild;
+        Member = member;
+        Roles = roles;
+        TimedOut = timedOut;
+        RoleIds = member.Roles.Select(r => r.RoleId).Where(roles.ContainsKey).ToHashSet();
+        HighestPosition = RoleIds.Select(id => roles[id].Position).DefaultIfEmpty(0).Max();
+        Permissions = PermissionCalculator.ForGuild(
+            IsOwner,
+            roles.TryGetValue(guild.Id, out var everyone) ? (Permissions)everyone.Permissions : Permissions.None,
+            RoleIds.Select(id => (Permissions)roles[id].Permissions),
+            timedOut);
+    }
+
+    public Guild Guild { get; }
+
+    public GuildMember Member { get; }
+
+    public long UserId => Member.UserId;
+
+    /// <summary>Every role of the guild, @everyone included (its id is the guild's).</summary>
+    public IReadOnlyDictionary<long, Role> Roles { get; }
+
+    /// <summary>The member's roles, @everyone not included.</summary>
+    public IReadOnlySet<long> RoleIds { get; }
+
+    public bool TimedOut { get; }
+
+    public bool IsOwner => Guild.OwnerId == Member.UserId;
+
+    public int HighestPosition { get; }
+
+    /// <summary>Guild-level permissions.</summary>
+    public Permissions Permissions { get; }
+
+    public bool Has(Permissions needed) => (Permissions & needed) == needed;
+
+    /// <summary>403 Missing Permissions unless the member holds every bit of <paramref name="needed"/>.</summary>
+    public MemberAccess Require(Permissions needed) => Has(needed) ? this : throw ApiException.MissingPermissions();
+
+    public Permissions In(Channel channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return PermissionCalculator.ForChannel(Permissions, Guild.Id, UserId, RoleIds,
+            channel.PermissionOverwrites.Select(o => new Overwrite(o.TargetId, o.Type, (Permissions)o.Allow, (Permissions)o.Deny)),
+            TimedOut);
+    }
+
+    /// <summary>In a channel: 403 Missing Access without VIEW_CHANNEL, Missing Permissions without the rest.</summary>
+    public Permissions RequireIn(Channel channel, Permissions needed)
+    {
+        var permissions = In(channel);
+        if ((permissions & Permissions.ViewChannel) == 0)
+            throw ApiException.MissingAccess();
+        return (permissions & needed) == needed ? permissions : throw ApiException.MissingPermissions();
+    }
+
+    /// <summary>Role hierarchy: only the owner, or someone whose highest role is above, may act on it.</summary>
+    public bool Outranks(int position) => IsOwner || HighestPosition > position;
+
+    /// <summary>Whether this member may moderate <paramref name="target"/> (kick, ban, time out, assign roles).</summary>
+    public bool Outranks(MemberAccess target)
+    {
+        ArgumentNullException.ThrowIfNull(target);
+        return !target.IsOwner && (IsOwner || HighestPosition > target.HighestPosition);
+    }
+}
+
+/// <summary>Loads what permission checks need for one request.</summary>
+public sealed class GuildAccess(TogetherDb db, TimeProvider time)
+{
+    /// <summary>The caller as a member of the guild: 404 Unknown Guild, or 403 Missing Access if not a member.</summary>
+    public async Task<MemberAccess> MemberAsync(long guildId, long userId, CancellationToken cancellationToken)
+    {
+        var guild = await db.Guilds.SingleOrDefaultAsync(g => g.Id == guildId, cancellationToken)
+            ?? throw ApiException.NotFound(ApiErrors.UnknownGuild, "Unknown Guild");
+        return await LoadAsync(guild, userId, cancellationToken) ?? throw ApiException.MissingAccess();
+    }
+
+    /// <summary>Another member of the same guild (for hierarchy checks): 404 Unknown Member.</summary>
+    public async Task<MemberAccess> OtherMemberAsync(MemberAccess caller, long userId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(caller);
+        return await LoadAsync(caller.Guild, userId, cancellationToken, caller.Roles)
+            ?? throw ApiException.NotFound(ApiErrors.UnknownMember, "Unknown Member");
+    }
+
+    /// <summary>A guild channel the caller can see: 404 Unknown Channel, 403 Missing Access.</summary>
+    public async Task<(Channel Channel, MemberAccess Member, Permissions Permissions)> ChannelAsync(
+        long channelId, long userId, CancellationToken cancellationToken)
+    {
+        var channel = await db.Channels.Include(c => c.PermissionOverwrites)
+            .SingleOrDefaultAsync(c => c.Id == channelId, cancellationToken);
+        if (channel?.GuildId is not { } guildId)
+            throw ApiException.NotFound(ApiErrors.UnknownChannel, "Unknown Channel");
+        var member = await MemberAsync(guildId, userId, cancellationToken);
+        var permissions = member.In(channel);
+        if ((permissions & Permissions.ViewChannel) == 0)
+            throw ApiException.MissingAccess();
+        return (channel, member, permissions);
+    }
+
+    private async Task<MemberAccess?> LoadAsync(Guild guild, long userId, CancellationToken cancellationToken,
+        IReadOnlyDictionary<long, Role>? roles = null)
+    {
+        var member = await db.GuildMembers.Include(m => m.Roles)
+            .SingleOrDefaultAsync(m => m.GuildId == guild.Id && m.UserId == userId, cancellationToken);
+        if (member is null)
+            return null;
+        roles ??= await db.Roles.Where(r => r.GuildId == guild.Id).ToDictionaryAsync(r => r.Id, cancellationToken);
+        var timedOut = member.CommunicationDisabledUntil is { } until && until > time.GetUtcNow();
+        return new MemberAccess(guild, member, roles, timedOut);
+    }
+}
