@@ -2,6 +2,7 @@ using Together.Server.Features.ApiDocs;
 using Together.Server.Features.Auth;
 using Together.Server.Features.Guilds;
 using Together.Server.Features.Health;
+using Together.Server.Features.Messages;
 using Together.Server.Features.Users;
 using Together.Server.Infrastructure;
 
@@ -25,6 +26,7 @@ public static class TogetherApp
             .AddDatabase(builder.Configuration, data)
             .AddAuth(builder.Configuration)
             .AddGuilds()
+            .AddMessages()
             .AddApiDocs();
 
         var app = builder.Build();
@@ -34,6 +36,7 @@ public static class TogetherApp
         app.MapAuth();
         app.MapUsers();
         app.MapGuilds();
+        app.MapMessages();
         return app;
     }
 }

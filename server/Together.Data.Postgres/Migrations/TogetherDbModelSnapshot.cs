@@ -504,6 +504,11 @@ namespace Together.Data.Postgres.Migrations
                         .HasColumnType("bigint[]")
                         .HasColumnName("mention_user_ids");
 
+                    b.Property<string>("Nonce")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)")
+                        .HasColumnName("nonce");
+
                     b.Property<bool>("Pinned")
                         .HasColumnType("boolean")
                         .HasColumnName("pinned");

@@ -498,6 +498,11 @@ namespace Together.Data.Sqlite.Migrations
                         .HasColumnType("TEXT")
                         .HasColumnName("mention_user_ids");
 
+                    b.Property<string>("Nonce")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT")
+                        .HasColumnName("nonce");
+
                     b.Property<bool>("Pinned")
                         .HasColumnType("INTEGER")
                         .HasColumnName("pinned");

@@ -10,6 +10,7 @@ internal sealed class MessageConfiguration : IEntityTypeConfiguration<Message>
     {
         builder.Property(m => m.Id).ValueGeneratedNever();
         builder.Property(m => m.Content).HasMaxLength(4000);
+        builder.Property(m => m.Nonce).HasMaxLength(64);
         builder.HasOne(m => m.Channel).WithMany().HasForeignKey(m => m.ChannelId).OnDelete(DeleteBehavior.Cascade);
         // Users are never hard-deleted (deleted accounts are anonymised), so messages keep an author.
         builder.HasOne(m => m.Author).WithMany().HasForeignKey(m => m.AuthorId).OnDelete(DeleteBehavior.Restrict);

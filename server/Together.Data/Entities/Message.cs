@@ -42,6 +42,12 @@ public sealed class Message
 
     public int Flags { get; set; }
 
+    /// <summary>
+    /// The client's nonce, kept so a retried send (Discord's <c>enforce_nonce</c>) returns the
+    /// message it already created instead of posting it twice.
+    /// </summary>
+    public string? Nonce { get; set; }
+
     /// <summary>Embeds as Discord JSON, stored as text.</summary>
     public string? EmbedsJson { get; set; }
 

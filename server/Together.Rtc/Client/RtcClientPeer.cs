@@ -86,21 +86,31 @@ public sealed class RtcClientPeer : IDisposable
         }
 
         var dtls = new DtlsConnection(DtlsRole.Client, Certificate, remoteFingerprint, SendRaw, _profiles);
+        dtls.KeysReady += InstallKeys; // before the handshake task completes: no early media lost
         _dtls = dtls;
-        var keys = await dtls.HandshakeAsync(limiter, cancellationToken).ConfigureAwait(false);
+        InstallKeys(await dtls.HandshakeAsync(limiter, cancellationToken).ConfigureAwait(false));
+
+        // RFC 7675: keep consent fresh (browsers check every ~5 s).
+        var interval = consentInterval ?? TimeSpan.FromSeconds(5);
+        _consentTimer = new Timer(_ => _ = SendConsentCheck(), null, interval, interval);
+    }
+
+    private void InstallKeys(SrtpKeyingMaterial keys)
+    {
         lock (_receiveLock)
         {
             lock (_sendLock)
             {
+                if (_receiver is not null)
+                {
+                    return;
+                }
+
                 _sender = keys.CreateSender();
                 _receiver = keys.CreateReceiver();
                 Profile = keys.Profile;
             }
         }
-
-        // RFC 7675: keep consent fresh (browsers check every ~5 s).
-        var interval = consentInterval ?? TimeSpan.FromSeconds(5);
-        _consentTimer = new Timer(_ => _ = SendConsentCheck(), null, interval, interval);
     }
 
     /// <summary>Sends one binding request and waits for its authenticated response.</summary>

@@ -96,6 +96,12 @@ public sealed class DtlsConnection : IDisposable
     /// <summary>Raised once when the peer sends close_notify or a fatal alert, or we close.</summary>
     public event Action? Closed;
 
+    /// <summary>
+    /// Raised on the handshake thread the moment SRTP keys exist (inside NotifyHandshakeComplete,
+    /// before HandshakeAsync completes), so media arriving right after our Finished is not lost.
+    /// </summary>
+    public event Action<SrtpKeyingMaterial>? KeysReady;
+
     /// <summary>Runs the handshake on a limiter slot; throws if it fails or times out.</summary>
     public Task<SrtpKeyingMaterial> HandshakeAsync(DtlsHandshakeLimiter limiter, CancellationToken cancellationToken = default) =>
         limiter.RunAsync(RunHandshake, cancellationToken);
@@ -106,14 +112,14 @@ public sealed class DtlsConnection : IDisposable
         DtlsTransport dtls;
         if (_role == DtlsRole.Server)
         {
-            var server = new DtlsSrtpServer(_local, _remote, _profiles);
+            var server = new DtlsSrtpServer(_local, _remote, _profiles, k => KeysReady?.Invoke(k));
             // ICE has already proven the path, so skip the HelloVerifyRequest cookie round trip.
             dtls = new DtlsServerProtocol { VerifyRequests = false }.Accept(server, _transport);
             keys = server.KeyingMaterial;
         }
         else
         {
-            var client = new DtlsSrtpClient(_local, _remote, _profiles);
+            var client = new DtlsSrtpClient(_local, _remote, _profiles, k => KeysReady?.Invoke(k));
             dtls = new DtlsClientProtocol().Connect(client, _transport);
             keys = client.KeyingMaterial;
         }

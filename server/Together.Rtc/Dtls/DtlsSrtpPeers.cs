@@ -63,13 +63,16 @@ internal sealed class DtlsSrtpServer : DefaultTlsServer
     private SrtpProfile? _profile;
 
     /// <param name="preference">Profiles we accept, most preferred first (GCM, then AES-CM by default).</param>
-    public DtlsSrtpServer(DtlsCertificate local, DtlsFingerprint remote, IReadOnlyList<SrtpProfile> preference)
+    public DtlsSrtpServer(DtlsCertificate local, DtlsFingerprint remote, IReadOnlyList<SrtpProfile> preference, Action<SrtpKeyingMaterial>? keysReady = null)
         : base(new BcTlsCrypto())
     {
         _local = local;
         _remote = remote;
         _preference = preference;
+        _keysReady = keysReady;
     }
+
+    private readonly Action<SrtpKeyingMaterial>? _keysReady;
 
     public SrtpKeyingMaterial? KeyingMaterial { get; private set; }
 
@@ -127,6 +130,10 @@ internal sealed class DtlsSrtpServer : DefaultTlsServer
         }
 
         KeyingMaterial = DtlsSrtpCommon.Export(m_context, _profile!.Value, isServer: true);
+
+        // Our Finished is already on the wire and the client may send SRTP the moment it has it:
+        // hand the keys over now, on this thread, rather than after Accept returns.
+        _keysReady?.Invoke(KeyingMaterial);
     }
 }
 
@@ -136,11 +143,13 @@ internal sealed class DtlsSrtpClient : DefaultTlsClient
     private readonly DtlsCertificate _local;
     private readonly DtlsFingerprint _remote;
     private readonly int[] _offeredProfiles;
+    private readonly Action<SrtpKeyingMaterial>? _keysReady;
     private SrtpProfile? _profile;
 
-    public DtlsSrtpClient(DtlsCertificate local, DtlsFingerprint remote, IReadOnlyList<SrtpProfile> offeredProfiles)
+    public DtlsSrtpClient(DtlsCertificate local, DtlsFingerprint remote, IReadOnlyList<SrtpProfile> offeredProfiles, Action<SrtpKeyingMaterial>? keysReady = null)
         : base(new BcTlsCrypto())
     {
+        _keysReady = keysReady;
         _local = local;
         _remote = remote;
         _offeredProfiles = offeredProfiles.Select(p => (int)p).ToArray();
@@ -179,6 +188,7 @@ internal sealed class DtlsSrtpClient : DefaultTlsClient
     {
         base.NotifyHandshakeComplete();
         KeyingMaterial = DtlsSrtpCommon.Export(m_context, _profile!.Value, isServer: false);
+        _keysReady?.Invoke(KeyingMaterial);
     }
 
     private sealed class Authentication(DtlsSrtpClient owner) : TlsAuthentication

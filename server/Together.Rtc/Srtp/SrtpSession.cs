@@ -398,10 +398,11 @@ public sealed class SrtpSession : IDisposable
             iv[4 + i] ^= tmp[i];
         }
 
+        // i * 2^16 is the low 64 bits of the IV: the 48-bit index lands in bytes 8..13.
         BinaryPrimitives.WriteUInt64BigEndian(tmp, index << 16);
         for (int i = 0; i < 8; i++)
         {
-            iv[6 + i] ^= tmp[i];
+            iv[8 + i] ^= tmp[i];
         }
     }
 
@@ -481,7 +482,8 @@ public sealed class SrtpSession : IDisposable
 
     private sealed class RtcpState
     {
-        public uint NextIndex;
+        // libsrtp numbers its first SRTCP packet 1; we do the same.
+        public uint NextIndex = 1;
         public ReplayWindow Replay;
     }
 

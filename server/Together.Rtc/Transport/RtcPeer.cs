@@ -45,6 +45,8 @@ public sealed class RtcPeer : IDisposable
     private long _lastConsentTicks;
     private int _closed;
     private int _handshakeStarted;
+    private const int MaxEarlyPackets = 32;
+    private readonly Queue<byte[]> _early = new();
 
     internal RtcPeer(RtcTransport transport, IceCredentials local, long createdTicks)
     {
@@ -98,6 +100,7 @@ public sealed class RtcPeer : IDisposable
             RemoteFingerprint = remoteFingerprint;
             _dtls = new DtlsConnection(DtlsRole.Server, _transport.Certificate, remoteFingerprint, SendDtls, _transport.SrtpProfiles);
             _dtls.Closed += () => Close("DTLS closed by the remote peer");
+            _dtls.KeysReady += InstallKeys;
         }
     }
 
@@ -168,22 +171,13 @@ public sealed class RtcPeer : IDisposable
         try
         {
             var keys = await dtls.HandshakeAsync(_transport.HandshakeLimiter).ConfigureAwait(false);
-            lock (_receiveLock)
+            InstallKeys(keys); // normally done already, from inside the handshake
+            if (_closed != 0)
             {
-                lock (_sendLock)
-                {
-                    if (_closed != 0)
-                    {
-                        return;
-                    }
-
-                    _sender = keys.CreateSender();
-                    _receiver = keys.CreateReceiver();
-                    Profile = keys.Profile;
-                    _state = RtcPeerState.Connected;
-                }
+                return;
             }
 
+            _state = RtcPeerState.Connected;
             Connected?.Invoke(this);
         }
 #pragma warning disable CA1031 // Fire-and-forget task: whatever failed (alert, timeout, disposal), the peer must end closed.
@@ -191,6 +185,24 @@ public sealed class RtcPeer : IDisposable
 #pragma warning restore CA1031
         {
             Close($"DTLS handshake failed: {e.Message}");
+        }
+    }
+
+    private void InstallKeys(SrtpKeyingMaterial keys)
+    {
+        lock (_receiveLock)
+        {
+            lock (_sendLock)
+            {
+                if (_closed != 0 || _receiver is not null)
+                {
+                    return;
+                }
+
+                _sender = keys.CreateSender();
+                _receiver = keys.CreateReceiver();
+                Profile = keys.Profile;
+            }
         }
     }
 
@@ -239,6 +251,39 @@ public sealed class RtcPeer : IDisposable
     }
 
     internal void OnMedia(Span<byte> packet)
+    {
+        lock (_receiveLock)
+        {
+            if (_receiver is null)
+            {
+                // SRTP that overtakes our side of the handshake (the client may send the moment it
+                // has our Finished) is held briefly, bounded, instead of being lost.
+                if (_handshakeStarted != 0 && _closed == 0 && _early.Count < MaxEarlyPackets)
+                {
+                    _early.Enqueue(packet.ToArray());
+                }
+
+                return;
+            }
+        }
+
+        while (TakeEarly() is byte[] early)
+        {
+            Dispatch(early);
+        }
+
+        Dispatch(packet);
+    }
+
+    private byte[]? TakeEarly()
+    {
+        lock (_receiveLock)
+        {
+            return _early.Count > 0 ? _early.Dequeue() : null;
+        }
+    }
+
+    private void Dispatch(Span<byte> packet)
     {
         bool rtcp = RtcpPacketType.IsRtcp(packet);
         int length;

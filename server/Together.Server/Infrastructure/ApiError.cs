@@ -6,7 +6,9 @@ namespace Together.Server.Infrastructure;
 public sealed record ApiError(
     int Code,
     string Message,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, FieldErrors>? Errors = null);
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyDictionary<string, FieldErrors>? Errors = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] double? RetryAfter = null,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] bool? Global = null);
 
 /// <summary>One field's errors, in Discord's <c>{"field": {"_errors": [...]}}</c> shape.</summary>
 public sealed record FieldErrors([property: JsonPropertyName("_errors")] IReadOnlyList<FieldError> Items);

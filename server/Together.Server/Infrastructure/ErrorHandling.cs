@@ -32,6 +32,8 @@ public static partial class ErrorHandling
             catch (ApiException ex) when (!context.Response.HasStarted)
             {
                 context.Response.Clear();
+                if (ex.Error.RetryAfter is { } retryAfter)
+                    context.Response.Headers.RetryAfter = Math.Ceiling(retryAfter).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 await WriteAsync(context, ex.Status, ex.Error);
             }
             catch (ServiceBusyException) when (!context.Response.HasStarted)

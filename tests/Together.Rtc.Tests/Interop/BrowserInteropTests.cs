@@ -51,6 +51,7 @@ public sealed class BrowserInteropTests
         var upstream = new OpusRtpReceiver();
         int packetsFromBrowser = 0;
         int levels = 0;
+        int echoFailures = 0;
         var pcm = new short[OpusRtpSender.FrameSamples * OpusRtpSender.Channels * 6];
         var echo = new byte[1500];
         peer.RtpReceived += (p, packet) =>
@@ -64,7 +65,10 @@ public sealed class BrowserInteropTests
             upstream.Decode(packet, pcm);
             packet.CopyTo(echo);
             RtpPacket.SetSsrc(echo, EchoSsrc); // the SSRC our offer announced for this m-line
-            p.SendRtp(echo.AsSpan(0, packet.Length));
+            if (!p.SendRtp(echo.AsSpan(0, packet.Length)))
+            {
+                Interlocked.Increment(ref echoFailures);
+            }
         };
 
         string page = await File.ReadAllTextAsync(Path.Combine(browserDir!, "page.html"), ct);
@@ -141,7 +145,7 @@ public sealed class BrowserInteropTests
         Assert.Equal(chromiumCipherName, root.GetProperty("srtpCipher").GetString());
         Assert.True(upstream.FramesDecoded >= 100, $"server decoded {upstream.FramesDecoded} Opus frames\n{diagnostics}");
         Assert.True(levels >= 100, $"audio level on {levels} packets\n{diagnostics}");
-        TestContext.Current.SendDiagnosticMessage($"Chromium interop: {json}; SRTP profile {peer.Profile}; {packetsFromBrowser} packets from the browser");
+        TestContext.Current.SendDiagnosticMessage($"Chromium interop: {json}; SRTP profile {peer.Profile}; {packetsFromBrowser} packets from the browser, {echoFailures} echo sends failed");
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunNodeAsync(string directory, string url, CancellationToken ct)

@@ -24,6 +24,9 @@ public sealed class LoopbackTests : IDisposable
     {
         var ct = TestContext.Current.CancellationToken;
 
+        var failures = new ConcurrentQueue<Exception>();
+        _transport.HandlerFailed += (_, e) => failures.Enqueue(e);
+
         // Signalling: the server offers, the client answers.
         var peer = _transport.CreatePeer();
         var offerBuilder = new SdpOfferBuilder(peer.Local, _transport.Certificate.Fingerprint, _transport.LocalEndPoint);
@@ -115,7 +118,8 @@ public sealed class LoopbackTests : IDisposable
             }
         }
 
-        await allBack.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        await Task.WhenAny(allBack.Task, Task.Delay(TimeSpan.FromSeconds(10), ct));
+        Assert.True(allBack.Task.IsCompleted, $"client decoded {downstream.FramesDecoded}, server decoded {upstream.FramesDecoded} of {Frames}; handler failures: {string.Join("; ", failures.Select(f => f.Message))}");
         Assert.Equal(Frames, upstream.FramesDecoded);
         Assert.All(ssrcs, s => Assert.Equal(0x5EB0u, s));
 

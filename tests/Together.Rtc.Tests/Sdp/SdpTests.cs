@@ -94,6 +94,18 @@ public class SdpTests
     }
 
     [Fact]
+    public void An_ipv6_candidate_gets_ip6_address_lines()
+    {
+        // No socket here: tests bind 127.0.0.1 only. The address is only written into the SDP.
+        var builder = new SdpOfferBuilder(Ice, Cert.Fingerprint, new IPEndPoint(IPAddress.Parse("2001:db8::5"), 40000));
+        builder.AddAudio(SdpDirection.SendRecv);
+        var lines = builder.BuildOffer().ToString().Split("\r\n");
+        Assert.Contains("c=IN IP6 2001:db8::5", lines);
+        Assert.Contains(lines, l => l.StartsWith("o=- ", StringComparison.Ordinal) && l.EndsWith(" IN IP6 2001:db8::5", StringComparison.Ordinal));
+        Assert.Contains("a=candidate:1 1 udp 2130706431 2001:db8::5 40000 typ host", lines);
+    }
+
+    [Fact]
     public void Offer_round_trips_through_the_parser()
     {
         var builder = Builder();

@@ -157,7 +157,7 @@ public class SrtpPropertyTests
             Assert.Equal(rtcp.Length + SrtpProfileInfo.RtcpOverhead(profile), length);
             Assert.NotEqual(rtcp[8..], buffer[8..rtcp.Length]); // encrypted
             int word = profile == SrtpProfile.AeadAes128Gcm ? length - 4 : rtcp.Length;
-            Assert.Equal(0x80000000u | (uint)i, BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(word)));
+            Assert.Equal(0x80000000u | (uint)(i + 1), BinaryPrimitives.ReadUInt32BigEndian(buffer.AsSpan(word)));
             packets.Add(buffer[..length]);
         }
 

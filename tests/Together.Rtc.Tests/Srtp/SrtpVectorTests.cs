@@ -41,6 +41,44 @@ public class SrtpVectorTests
             Convert.ToHexString(authKey));
     }
 
+    // libsrtp's test driver reference packets (srtp_driver.c, srtp_validate), with the RFC 3711
+    // B.3 master key: SSRC 0xCAFEBABE, sequence 0x1234, sixteen bytes of 0xAB. Unlike B.2
+    // (index and SSRC zero) these pin where SSRC and index go in the AES-CM IV.
+    private static readonly byte[] B3MasterKey = Convert.FromHexString("E1F97A0D3E018BE0D64FA32C06DE4139");
+    private static readonly byte[] B3MasterSalt = Convert.FromHexString("0EC675AD498AFEEBB6960B3AABE6");
+
+    [Fact]
+    public void Libsrtp_reference_rtp_packet_aes_cm_hmac_sha1_80()
+    {
+        byte[] plain = Convert.FromHexString("800f1234decafbadcafebabeabababababababababababababababab");
+        string expected = "800F1234DECAFBADCAFEBABE4E55DC4CE79978D88CA4D215949D2402B78D6ACC99EA179B8DBB";
+        using var sender = new SrtpSession(SrtpProfile.AesCm128HmacSha1Tag80, B3MasterKey, B3MasterSalt);
+        var buffer = new byte[100];
+        plain.CopyTo(buffer, 0);
+        Assert.True(sender.TryProtectRtp(buffer, plain.Length, out int length));
+        Assert.Equal(expected, Convert.ToHexString(buffer, 0, length));
+
+        using var receiver = new SrtpSession(SrtpProfile.AesCm128HmacSha1Tag80, B3MasterKey, B3MasterSalt);
+        Assert.True(receiver.TryUnprotectRtp(buffer, length, out int plainLength));
+        Assert.Equal(plain, buffer[..plainLength]);
+    }
+
+    [Fact]
+    public void Libsrtp_reference_rtcp_packet_aes_cm_hmac_sha1_80()
+    {
+        byte[] plain = Convert.FromHexString("81c8000bcafebabeabababababababababababababababab");
+        string expected = "81C8000BCAFEBABE7128035BE487B9BDBEF89041F977A5A880000001993E08CD54D6C1230798";
+        using var sender = new SrtpSession(SrtpProfile.AesCm128HmacSha1Tag80, B3MasterKey, B3MasterSalt);
+        var buffer = new byte[100];
+        plain.CopyTo(buffer, 0);
+        Assert.True(sender.TryProtectRtcp(buffer, plain.Length, out int length)); // first index is 1, as in libsrtp
+        Assert.Equal(expected, Convert.ToHexString(buffer, 0, length));
+
+        using var receiver = new SrtpSession(SrtpProfile.AesCm128HmacSha1Tag80, B3MasterKey, B3MasterSalt);
+        Assert.True(receiver.TryUnprotectRtcp(buffer, length, out int plainLength));
+        Assert.Equal(plain, buffer[..plainLength]);
+    }
+
     private static readonly byte[] GcmKey = Convert.FromHexString("000102030405060708090a0b0c0d0e0f");
     private static readonly byte[] GcmSalt = Convert.FromHexString("517569642070726f2071756f");
 

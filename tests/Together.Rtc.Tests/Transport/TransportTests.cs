@@ -187,32 +187,6 @@ public sealed class TransportTests : IDisposable
     }
 
     [Fact]
-    public async Task Works_on_ipv6_loopback_with_an_ipv6_mapped_address()
-    {
-        var ct = TestContext.Current.CancellationToken;
-        using var transport = RtcTransport.Start(new RtcTransportOptions { Certificate = ServerCert, LocalEndPoint = new IPEndPoint(IPAddress.IPv6Loopback, 0) });
-        using var client = new RtcClientPeer(new IPEndPoint(IPAddress.IPv6Loopback, 0));
-        var peer = transport.CreatePeer();
-        peer.SetRemote(client.Local.Ufrag, client.Certificate.Fingerprint);
-        var offer = new Together.Rtc.Sdp.SdpOfferBuilder(peer.Local, ServerCert.Fingerprint, transport.LocalEndPoint);
-        offer.AddAudio(Together.Rtc.Sdp.SdpDirection.SendRecv);
-        Assert.Contains("c=IN IP6 ::1", offer.BuildOffer().ToString(), StringComparison.Ordinal);
-
-        var got = new TaskCompletionSource<uint>(TaskCreationOptions.RunContinuationsAsynchronously);
-        peer.RtpReceived += (_, packet) => got.TrySetResult(RtpPacket.TryParse(packet, out var rtp) ? rtp.Ssrc : 0);
-        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        peer.Connected += _ => connected.TrySetResult();
-        await client.ConnectAsync(transport.LocalEndPoint, peer.Local.Ufrag, peer.Local.Password, ServerCert.Fingerprint, _clientLimiter, cancellationToken: ct);
-        Assert.Equal(client.LocalEndPoint, (await client.CheckAsync(useCandidate: false, ct)).XorMappedAddress);
-        await connected.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
-        var packet = new byte[40];
-        int length = RtpPacket.WriteHeader(packet, 111, false, 1, 1, 0x6666) + 8;
-        Assert.True(client.SendRtp(packet.AsSpan(0, length)));
-        Assert.Equal(0x6666u, await got.Task.WaitAsync(TimeSpan.FromSeconds(5), ct));
-        Assert.Equal(client.LocalEndPoint, peer.RemoteEndPoint);
-    }
-
-    [Fact]
     public async Task Close_notify_from_the_client_closes_the_server_peer()
     {
         var ct = TestContext.Current.CancellationToken;

@@ -20,6 +20,9 @@ const flags = [
   // Without this Chromium gathers no candidate at all on 127.0.0.1 (voice.md).
   '--allow-loopback-in-peer-connection',
   '--autoplay-policy=no-user-gesture-required',
+  // Host candidates as plain IPs: no mDNS (.local) names, hence no multicast announcements on
+  // the machine's other interface. Checks only ever go to our 127.0.0.1 candidate.
+  '--disable-features=WebRtcHideLocalIpsWithMdns',
 ];
 
 let context;

@@ -1,0 +1,103 @@
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Together.Data;
+using Together.Data.Entities;
+using Together.Data.Snowflakes;
+using Together.Server.Features.Users;
+
+namespace Together.Server.Features.Messages;
+
+public sealed record EmojiObject(Snowflake? Id, string Name);
+
+public sealed record ReactionCountDetails(int Burst, int Normal);
+
+public sealed record ReactionObject(int Count, ReactionCountDetails CountDetails, bool Me, bool MeBurst, EmojiObject Emoji, IReadOnlyList<string> BurstColors);
+
+public sealed record MessageReferenceObject(int Type, Snowflake? MessageId, Snowflake ChannelId, Snowflake? GuildId);
+
+/// <summary>Discord's message object.</summary>
+public sealed record MessageObject(
+    Snowflake Id,
+    int Type,
+    Snowflake ChannelId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] Snowflake? GuildId,
+    UserObject Author,
+    string Content,
+    DateTimeOffset Timestamp,
+    DateTimeOffset? EditedTimestamp,
+    bool Tts,
+    bool MentionEveryone,
+    IReadOnlyList<UserObject> Mentions,
+    IReadOnlyList<Snowflake> MentionRoles,
+    IReadOnlyList<object> Attachments,
+    IReadOnlyList<object> Embeds,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ReactionObject>? Reactions,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Nonce,
+    bool Pinned,
+    int Flags,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MessageReferenceObject? MessageReference,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MessageObject? ReferencedMessage);
+
+/// <summary>
+/// Turns message rows into Discord's message objects for one viewer with a fixed number of
+/// queries for a whole page: authors and mentioned users, reaction counts (with "me"), and the
+/// messages being replied to.
+/// </summary>
+public sealed class MessageReader(TogetherDb db)
+{
+    public async Task<MessageObject> OneAsync(Message message, long viewerId, CancellationToken cancellationToken, string? nonce = null) =>
+        (await ManyAsync([message], viewerId, cancellationToken, nonce))[0];
+
+    public async Task<List<MessageObject>> ManyAsync(IReadOnlyList<Message> messages, long viewerId, CancellationToken cancellationToken, string? nonce = null)
+    {
+        ArgumentNullException.ThrowIfNull(messages);
+        if (messages.Count == 0)
+            return [];
+        var referencedIds = messages.Where(m => m.ReferencedMessageId is not null).Select(m => m.ReferencedMessageId!.Value).Distinct().ToList();
+        var referenced = referencedIds.Count == 0 ? new Dictionary<long, Message>()
+            : await db.Messages.AsNoTracking().Where(m => referencedIds.Contains(m.Id) && m.DeletedAt == null).ToDictionaryAsync(m => m.Id, cancellationToken);
+
+        var all = messages.Concat(referenced.Values).ToList();
+        var userIds = all.Select(m => m.AuthorId).Concat(all.SelectMany(m => m.MentionUserIds)).Distinct().ToList();
+        var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, cancellationToken);
+
+        var messageIds = messages.Select(m => m.Id).ToList();
+        var reactions = await db.Reactions.AsNoTracking().Where(r => messageIds.Contains(r.MessageId))
+            .GroupBy(r => new { r.MessageId, r.EmojiKey, r.EmojiName, r.EmojiId })
+            .Select(g => new { g.Key.MessageId, g.Key.EmojiName, g.Key.EmojiId, Count = g.Count(), Mine = g.Count(r => r.UserId == viewerId), First = g.Min(r => r.CreatedAt) })
+            .ToListAsync(cancellationToken);
+        var reactionsByMessage = reactions.GroupBy(r => r.MessageId).ToDictionary(
+            g => g.Key,
+            g => (IReadOnlyList<ReactionObject>)g.OrderBy(r => r.First).Select(r => new ReactionObject(
+                r.Count, new ReactionCountDetails(0, r.Count), r.Mine > 0, false, new EmojiObject(r.EmojiId, r.EmojiName), [])).ToList());
+
+        MessageObject Build(Message m, bool withReference) => new(
+            m.Id, m.Type, m.ChannelId, m.GuildId,
+            Author(users, m.AuthorId),
+            m.Content,
+            new Snowflake(m.Id).Timestamp,
+            m.EditedAt,
+            m.Tts,
+            m.MentionEveryone,
+            m.MentionUserIds.Where(users.ContainsKey).Select(id => UserObject.From(users[id])).ToList(),
+            m.MentionRoleIds.Select(id => new Snowflake(id)).ToList(),
+            [],
+            [],
+            reactionsByMessage.GetValueOrDefault(m.Id),
+            null,
+            m.Pinned,
+            m.Flags,
+            m.ReferencedMessageId is { } refId ? new MessageReferenceObject(0, refId, m.ChannelId, m.GuildId) : null,
+            withReference && m.ReferencedMessageId is { } r && referenced.TryGetValue(r, out var target) ? Build(target, false) : null);
+
+        var result = messages.Select(m => Build(m, true)).ToList();
+        if (nonce is not null)
+            result[0] = result[0] with { Nonce = nonce };
+        return result;
+    }
+
+    private static UserObject Author(Dictionary<long, User> users, long id) =>
+        users.TryGetValue(id, out var user)
+            ? UserObject.From(user)
+            : new UserObject(id, "Deleted User", "0", null, null, null, null, false, 0);
+}
