@@ -74,11 +74,14 @@ public sealed class DtlsTests : IDisposable
     public async Task Handshake_prefers_gcm_and_both_sides_derive_matching_srtp_keys()
     {
         var (server, client, toClient, toServer) = Pair();
+        SrtpKeyingMaterial? early = null;
+        server.KeysReady += keys => early = keys; // raised inside the handshake, before the task completes
         var serverTask = server.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
         var clientTask = client.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
         var serverKeys = await serverTask;
         var clientKeys = await clientTask;
         Assert.Equal(SrtpProfile.AeadAes128Gcm, serverKeys.Profile);
+        Assert.Same(serverKeys, early);
         Assert.Equal(SrtpProfile.AeadAes128Gcm, clientKeys.Profile);
         Assert.True(server.IsConnected);
 
