@@ -51,18 +51,29 @@ public sealed class BrowserInteropTests
         var upstream = new OpusRtpReceiver();
         int packetsFromBrowser = 0;
         int levels = 0;
+        int levelsAgreeing = 0;
+        int handlerFailures = 0;
+        transport.HandlerFailed += (_, _) => Interlocked.Increment(ref handlerFailures);
         int echoFailures = 0;
         var pcm = new short[OpusRtpSender.FrameSamples * OpusRtpSender.Channels * 6];
         var echo = new byte[1500];
         peer.RtpReceived += (p, packet) =>
         {
             Interlocked.Increment(ref packetsFromBrowser);
-            if (RtpPacket.TryParse(packet, out var rtp) && AudioLevel.TryRead(rtp, SdpOfferBuilder.AudioLevelExtensionId, out _, out _))
+            int samples = upstream.Decode(packet, pcm);
+            if (RtpPacket.TryParse(packet, out var rtp) && AudioLevel.TryRead(rtp, SdpOfferBuilder.AudioLevelExtensionId, out byte level, out _))
             {
                 Interlocked.Increment(ref levels);
+
+                // What we decoded must sound like what Chromium measured before encoding: a wrong
+                // key or IV decodes as loud noise where Chromium reported near-silence.
+                byte decodedLevel = OpusRtpSender.LevelOf(pcm.AsSpan(0, Math.Max(0, samples) * OpusRtpSender.Channels));
+                if (Math.Abs(decodedLevel - level) <= 12 || (level >= 80 && decodedLevel >= 80))
+                {
+                    Interlocked.Increment(ref levelsAgreeing);
+                }
             }
 
-            upstream.Decode(packet, pcm);
             packet.CopyTo(echo);
             RtpPacket.SetSsrc(echo, EchoSsrc); // the SSRC our offer announced for this m-line
             if (!p.SendRtp(echo.AsSpan(0, packet.Length)))
@@ -145,7 +156,9 @@ public sealed class BrowserInteropTests
         Assert.Equal(chromiumCipherName, root.GetProperty("srtpCipher").GetString());
         Assert.True(upstream.FramesDecoded >= 100, $"server decoded {upstream.FramesDecoded} Opus frames\n{diagnostics}");
         Assert.True(levels >= 100, $"audio level on {levels} packets\n{diagnostics}");
-        TestContext.Current.SendDiagnosticMessage($"Chromium interop: {json}; SRTP profile {peer.Profile}; {packetsFromBrowser} packets from the browser, {echoFailures} echo sends failed");
+        Assert.True(levelsAgreeing >= levels * 8 / 10, $"decoded level agrees with Chromium's on {levelsAgreeing} of {levels} packets\n{diagnostics}");
+        Assert.Equal(0, handlerFailures);
+        TestContext.Current.SendDiagnosticMessage($"Chromium interop: {json}; SRTP profile {peer.Profile}; {packetsFromBrowser} packets from the browser, {echoFailures} echo sends failed, levels agree on {levelsAgreeing}/{levels}");
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunNodeAsync(string directory, string url, CancellationToken ct)
