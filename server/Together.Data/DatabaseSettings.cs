@@ -44,6 +44,14 @@ public static class TogetherDbProviders
         options.UseSnakeCaseNamingConvention();
     }
 
+    /// <summary>The full-text search implementation for the provider.</summary>
+    public static Search.IMessageSearch MessageSearch(DatabaseProvider provider) => provider switch
+    {
+        DatabaseProvider.Postgres => new Search.PostgresMessageSearch(),
+        DatabaseProvider.Sqlite => new Search.SqliteMessageSearch(),
+        _ => throw new ArgumentOutOfRangeException(nameof(provider), provider, "Unknown database provider."),
+    };
+
     /// <summary>The SQLite connection string for a database file, creating its folder.</summary>
     public static string SqliteConnectionString(string path)
     {

@@ -19,6 +19,7 @@ public static class Database
                 : settings.ConnectionString,
         };
         services.AddSingleton(settings);
+        services.AddSingleton(TogetherDbProviders.MessageSearch(settings.Provider));
         services.AddDbContextPool<TogetherDb>(options => TogetherDbProviders.Configure(options, settings.Provider, connectionString));
         services.AddHostedService<DatabaseMigrator>();
         services.AddHealthChecks().AddDbContextCheck<TogetherDb>("database", tags: ["ready"]);

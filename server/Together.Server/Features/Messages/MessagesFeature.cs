@@ -29,6 +29,9 @@ public static class MessagesFeature
         channel.MapDelete("/messages/{messageId}/reactions/{emoji}/@me", Reactions.RemoveMine);
         channel.MapDelete("/messages/{messageId}/reactions/{emoji}/{userId}", Reactions.RemoveUsers);
 
+        app.MapGet("/api/v10/guilds/{guildId}/messages/search", SearchMessages.Handle)
+            .WithTags("Messages").RequireAuthorization().WithSummary("Full-text search with Discord's filters.");
+
         // The older pin routes that many bot libraries still call.
         channel.MapGet("/pins", Pins.ListLegacy);
         channel.MapPut("/pins/{messageId}", Pins.Pin);

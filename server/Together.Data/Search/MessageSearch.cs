@@ -1,0 +1,53 @@
+using System.Text;
+using Microsoft.EntityFrameworkCore;
+using Together.Data.Entities;
+
+namespace Together.Data.Search;
+
+/// <summary>
+/// Full-text matching of message content: the one provider-specific query in the product.
+/// Everything else about a search (which guild, channels, authors, order, paging) is composed
+/// on top in LINQ.
+/// </summary>
+public interface IMessageSearch
+{
+    /// <summary>Messages whose content matches <paramref name="text"/> (all of its words).</summary>
+    IQueryable<Message> Matching(TogetherDb db, string text);
+}
+
+/// <summary>PostgreSQL: the GIN index on to_tsvector('simple', content), queried with web-search syntax.</summary>
+public sealed class PostgresMessageSearch : IMessageSearch
+{
+    public IQueryable<Message> Matching(TogetherDb db, string text)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        return db.Messages.FromSql(
+            $"SELECT * FROM messages WHERE to_tsvector('simple', content) @@ websearch_to_tsquery('simple', {text})");
+    }
+}
+
+/// <summary>SQLite: the FTS5 table messages_fts. Each word is quoted, so user input is never FTS syntax.</summary>
+public sealed class SqliteMessageSearch : IMessageSearch
+{
+    public IQueryable<Message> Matching(TogetherDb db, string text)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var query = ToFtsQuery(text);
+        return db.Messages.FromSql(
+            $"SELECT m.* FROM messages AS m WHERE m.id IN (SELECT rowid FROM messages_fts WHERE messages_fts MATCH {query})");
+    }
+
+    /// <summary>"gg  ez" → "\"gg\" \"ez\"": every word a literal phrase, all required.</summary>
+    public static string ToFtsQuery(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var builder = new StringBuilder();
+        foreach (var word in text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Take(32))
+        {
+            if (builder.Length > 0)
+                builder.Append(' ');
+            builder.Append('"').Append(word.Replace("\"", "\"\"", StringComparison.Ordinal)).Append('"');
+        }
+        return builder.Length == 0 ? "\"\"" : builder.ToString();
+    }
+}

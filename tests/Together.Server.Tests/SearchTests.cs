@@ -1,0 +1,112 @@
+using Together.Data;
+
+namespace Together.Server.Tests;
+
+public abstract class SearchTests(DatabaseProvider provider) : CommunityTest(provider)
+{
+    public sealed class OnPostgres() : SearchTests(DatabaseProvider.Postgres);
+
+    public sealed class OnSqlite() : SearchTests(DatabaseProvider.Sqlite);
+
+    private async Task<string> SayAsync(HttpClient who, string content, string? channel = null) =>
+        (await (await who.PostJsonAsync($"channels/{channel ?? GeneralId}/messages", new { content })).ExpectAsync(HttpStatusCode.OK))
+            .GetProperty("id").GetString()!;
+
+    private async Task<(int Total, List<string> Ids)> SearchAsync(HttpClient who, string query)
+    {
+        var result = await Get(who, $"guilds/{GuildId}/messages/search?{query}");
+        return (result.GetProperty("total_results").GetInt32(),
+            result.GetProperty("messages").EnumerateArray().Select(hit => Assert.Single(hit.EnumerateArray()).GetProperty("id").GetString()!).ToList());
+    }
+
+    [Fact]
+    public async Task Words_are_found_in_channels_the_searcher_can_read_only()
+    {
+        await SetUpCommunityAsync();
+        var secret = await (await AliceHttp.PostJsonAsync($"guilds/{GuildId}/channels", new
+        {
+            name = "staff",
+            permission_overwrites = new[] { new { id = GuildId, type = 0, deny = "1024" } },
+        })).ExpectAsync(HttpStatusCode.Created);
+        var a = await SayAsync(AliceHttp, "GG ez, what a Clutch");
+        var b = await SayAsync(BobHttp, "clutch play https://clips.example/1");
+        await SayAsync(BobHttp, "nothing to see");
+        var hidden = await SayAsync(AliceHttp, "staff only clutch", secret.GetProperty("id").GetString());
+
+        var (total, ids) = await SearchAsync(BobHttp, "content=clutch");
+        Assert.Equal(2, total);
+        Assert.Equal([b, a], ids);
+        var (aliceTotal, aliceIds) = await SearchAsync(AliceHttp, "content=clutch");
+        Assert.Equal(3, aliceTotal);
+        Assert.Equal(hidden, aliceIds[0]);
+        Assert.Equal([a], (await SearchAsync(BobHttp, "content=gg%20clutch")).Ids);
+        Assert.Equal([a, b], (await SearchAsync(BobHttp, "content=clutch&sort_order=asc")).Ids);
+        await Error(await CarolHttp.GetAsync($"guilds/{GuildId}/messages/search?content=clutch", Cancel), HttpStatusCode.Forbidden, 50001);
+    }
+
+    [Fact]
+    public async Task Filters_combine_authors_channels_mentions_links_and_id_ranges()
+    {
+        await SetUpCommunityAsync();
+        var other = (await (await AliceHttp.PostJsonAsync($"guilds/{GuildId}/channels", new { name = "offtopic" })).ExpectAsync(HttpStatusCode.Created))
+            .GetProperty("id").GetString()!;
+        var first = await SayAsync(AliceHttp, "first");
+        var link = await SayAsync(BobHttp, "look https://example.com");
+        var mention = await SayAsync(BobHttp, $"hey <@{Alice.UserId}>");
+        var elsewhere = await SayAsync(BobHttp, "over here", other);
+
+        Assert.Equal([elsewhere, mention, link], (await SearchAsync(AliceHttp, $"author_id={Bob.UserId}")).Ids);
+        Assert.Equal([elsewhere], (await SearchAsync(AliceHttp, $"channel_id={other}")).Ids);
+        Assert.Equal([mention], (await SearchAsync(AliceHttp, $"mentions={Alice.UserId}")).Ids);
+        Assert.Equal([link], (await SearchAsync(AliceHttp, "has=link")).Ids);
+        Assert.Equal([mention, link], (await SearchAsync(AliceHttp, $"min_id={first}&max_id={elsewhere}")).Ids);
+        Assert.Equal([mention, link], (await SearchAsync(AliceHttp, $"after={first}&before={elsewhere}")).Ids);
+        Assert.Empty((await SearchAsync(AliceHttp, "has=file")).Ids);
+        var (total, page) = await SearchAsync(AliceHttp, "limit=2&offset=1");
+        Assert.Equal(4, total);
+        Assert.Equal([mention, link], page);
+    }
+
+    [Fact]
+    public async Task Edits_and_deletes_are_reflected()
+    {
+        await SetUpCommunityAsync();
+        var id = await SayAsync(BobHttp, "typo teh");
+        await (await BobHttp.PatchJsonAsync($"channels/{GeneralId}/messages/{id}", new { content = "typo the fixed" })).ExpectAsync(HttpStatusCode.OK);
+
+        Assert.Empty((await SearchAsync(BobHttp, "content=teh")).Ids);
+        Assert.Equal([id], (await SearchAsync(BobHttp, "content=fixed")).Ids);
+        await (await BobHttp.DeleteAsync($"channels/{GeneralId}/messages/{id}", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        Assert.Empty((await SearchAsync(BobHttp, "content=fixed")).Ids);
+    }
+
+    [Theory]
+    [InlineData("%22unbalanced")]
+    [InlineData("clutch%20OR%20")]
+    [InlineData("*")]
+    [InlineData("NEAR(a%20b)")]
+    [InlineData("%27%3B%20DROP%20TABLE%20messages%3B%20--")]
+    [InlineData("-clutch")]
+    [InlineData("%3A%3A%3A")]
+    public async Task Search_syntax_in_user_input_never_breaks_the_query(string content)
+    {
+        await SetUpCommunityAsync();
+        await SayAsync(BobHttp, "clutch");
+
+        var result = await Get(BobHttp, $"guilds/{GuildId}/messages/search?content={content}");
+
+        Assert.True(result.GetProperty("total_results").GetInt32() >= 0);
+        Assert.Single((await SearchAsync(BobHttp, "content=clutch")).Ids);
+    }
+
+    [Fact]
+    public async Task Bad_search_parameters_are_form_errors()
+    {
+        await SetUpCommunityAsync();
+
+        await Error(await BobHttp.GetAsync($"guilds/{GuildId}/messages/search?limit=26", Cancel), HttpStatusCode.BadRequest, 50035);
+        await Error(await BobHttp.GetAsync($"guilds/{GuildId}/messages/search?offset=-1", Cancel), HttpStatusCode.BadRequest, 50035);
+        await Error(await BobHttp.GetAsync($"guilds/{GuildId}/messages/search?has=cats", Cancel), HttpStatusCode.BadRequest, 50035);
+        await Error(await BobHttp.GetAsync($"guilds/{GuildId}/messages/search?author_id=abc", Cancel), HttpStatusCode.BadRequest, 50035);
+    }
+}
