@@ -82,6 +82,9 @@ public sealed class RtcPeer : IDisposable
 
     internal byte[] LocalPasswordBytes { get; }
 
+    /// <summary>SRTP packets that arrived before our keys and were held (diagnostics).</summary>
+    internal int EarlyPacketsHeld { get; private set; }
+
     internal long LastConsentTicks => Interlocked.Read(ref _lastConsentTicks);
 
     /// <summary>From the remote SDP: its ice-ufrag and DTLS fingerprint. Call once, before media.</summary>
@@ -261,6 +264,7 @@ public sealed class RtcPeer : IDisposable
                 if (_handshakeStarted != 0 && _closed == 0 && _early.Count < MaxEarlyPackets)
                 {
                     _early.Enqueue(packet.ToArray());
+                    EarlyPacketsHeld++;
                 }
 
                 return;

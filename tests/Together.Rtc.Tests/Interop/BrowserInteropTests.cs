@@ -82,6 +82,36 @@ public sealed class BrowserInteropTests
             }
         };
 
+        // Chromium's RTCP must decrypt and parse; ours (sender reports for the echo) must reach
+        // its getStats() as remote-outbound-rtp.
+        int rtcpFromBrowser = 0;
+        peer.RtcpReceived += (_, packet) =>
+        {
+            if (RtcpCompound.TryParse(packet, out var list) && list.Count > 0)
+            {
+                Interlocked.Increment(ref rtcpFromBrowser);
+            }
+        };
+        int echoed = 0;
+        peer.RtpReceived += (_, _) => Interlocked.Increment(ref echoed);
+        var srBuffer = new byte[64];
+        using var senderReports = new Timer(_ =>
+        {
+            if (peer.State != RtcPeerState.Connected)
+            {
+                return;
+            }
+
+            var now = DateTimeOffset.UtcNow;
+            double ntpSeconds = (now - new DateTimeOffset(1900, 1, 1, 0, 0, 0, TimeSpan.Zero)).TotalSeconds;
+            ulong ntp = ((ulong)Math.Floor(ntpSeconds) << 32) | (uint)((ntpSeconds - Math.Floor(ntpSeconds)) * 4294967296.0);
+            var writer = new RtcpWriter(srBuffer);
+            int count = Volatile.Read(ref echoed);
+            writer.WriteSenderReport(EchoSsrc, ntp, (uint)(count * OpusRtpSender.FrameSamples), (uint)count, (uint)(count * 100));
+            writer.WriteSdesCname(EchoSsrc, "together-sfu");
+            peer.SendRtcp(writer.Written);
+        }, null, TimeSpan.FromMilliseconds(250), TimeSpan.FromMilliseconds(250));
+
         string page = await File.ReadAllTextAsync(Path.Combine(browserDir!, "page.html"), ct);
         using var http = new HttpListener();
         int port = FreeTcpPort();
@@ -113,6 +143,10 @@ public sealed class BrowserInteropTests
                 else if (path == "/offer")
                 {
                     body = offer;
+                }
+                else if (path == "/rtcp")
+                {
+                    body = Volatile.Read(ref rtcpFromBrowser).ToString(System.Globalization.CultureInfo.InvariantCulture);
                 }
                 else if (path == "/answer")
                 {
@@ -158,7 +192,9 @@ public sealed class BrowserInteropTests
         Assert.True(levels >= 100, $"audio level on {levels} packets\n{diagnostics}");
         Assert.True(levelsAgreeing >= levels * 8 / 10, $"decoded level agrees with Chromium's on {levelsAgreeing} of {levels} packets\n{diagnostics}");
         Assert.Equal(0, handlerFailures);
-        TestContext.Current.SendDiagnosticMessage($"Chromium interop: {json}; SRTP profile {peer.Profile}; {packetsFromBrowser} packets from the browser, {echoFailures} echo sends failed, levels agree on {levelsAgreeing}/{levels}");
+        Assert.True(rtcpFromBrowser >= 1, $"RTCP from Chromium: {rtcpFromBrowser}\n{diagnostics}");
+        Assert.True(root.GetProperty("senderReportsReceived").GetInt32() >= 1, diagnostics);
+        TestContext.Current.SendDiagnosticMessage($"Chromium interop: {json}; SRTP profile {peer.Profile}; {packetsFromBrowser} packets from the browser, {echoFailures} echo sends failed, levels agree on {levelsAgreeing}/{levels}, {rtcpFromBrowser} RTCP packets from the browser, {peer.EarlyPacketsHeld} held before keys");
     }
 
     private static async Task<(int ExitCode, string Stdout, string Stderr)> RunNodeAsync(string directory, string url, CancellationToken ct)
