@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test suite: builds the solution, starts a throwaway PostgreSQL cluster (installing
-# PostgreSQL first when missing), runs each test assembly, stops the cluster even on failure,
+# PostgreSQL and Chromium first when missing, as root), runs each test assembly, stops the cluster even on failure,
 # and ends with one line "N passed, N failed" summing every suite.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -10,6 +10,7 @@ rm -rf "$results" && mkdir -p "$results"
 
 need_apt=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
+[ -x /usr/bin/chromium ] || need_apt+=(chromium)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then
@@ -19,6 +20,15 @@ if [ ${#need_apt[@]} -gt 0 ]; then
     echo "missing ${need_apt[*]}: install them (as root: apt-get install -y ${need_apt[*]})"; echo "0 passed, 1 failed"; exit 1
   fi
 fi
+
+# The voice transport's interop test drives Debian's Chromium with playwright-core (no browser download).
+if [ ! -d tests/Together.Rtc.Tests/browser/node_modules/playwright-core ]; then
+  echo "== installing the browser test's npm packages"
+  npm ci --prefix tests/Together.Rtc.Tests/browser --no-audit --no-fund --loglevel=error \
+    || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+# Missing browser prerequisites fail the run instead of skipping the test.
+export TOGETHER_REQUIRE_BROWSER=1
 
 echo "== building"
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1

@@ -25,12 +25,15 @@ public abstract class AuthTests(DatabaseProvider provider) : ApiTest(provider)
         Assert.Equal("0", me.GetProperty("discriminator").GetString());
     }
 
-    [Fact]
-    public async Task The_bare_token_form_that_Discord_clients_send_also_authenticates()
+    [Theory]
+    [InlineData("")]
+    [InlineData("Bot ")]
+    [InlineData("bearer ")]
+    public async Task The_forms_that_Discord_clients_and_bot_libraries_send_also_authenticate(string prefix)
     {
         var alice = await RegisterAsync("alice");
         using var request = new HttpRequestMessage(HttpMethod.Get, "users/@me");
-        request.Headers.TryAddWithoutValidation("Authorization", alice.Token);
+        request.Headers.TryAddWithoutValidation("Authorization", prefix + alice.Token);
 
         var me = await (await Http.SendAsync(request, Cancel)).ExpectAsync(HttpStatusCode.OK);
 

@@ -10,7 +10,7 @@ namespace Together.Server.Features.Auth;
 
 /// <summary>
 /// Reads the token the way Discord clients send it: <c>Authorization: Bearer &lt;token&gt;</c>,
-/// or the bare token (the form Discord's own clients use). A token whose session was revoked
+/// <c>Bot &lt;token&gt;</c> (bot libraries), or the bare token (Discord's own clients). A token whose session was revoked
 /// (logout, password change, refresh-token theft) stops working.
 /// </summary>
 public sealed class TokenAuthenticationHandler(
@@ -42,8 +42,11 @@ public sealed class TokenAuthenticationHandler(
     internal static string? ExtractToken(string header)
     {
         var value = header.Trim();
+        // discord.js and other bot libraries send "Bot <token>" unless told otherwise.
         if (value.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase))
             value = value["Bearer ".Length..].Trim();
+        else if (value.StartsWith("Bot ", StringComparison.OrdinalIgnoreCase))
+            value = value["Bot ".Length..].Trim();
         return value.Length == 0 || value.Contains(' ', StringComparison.Ordinal) ? null : value;
     }
 
