@@ -1,5 +1,6 @@
 using Together.Server.Features.ApiDocs;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Gateway;
 using Together.Server.Features.Guilds;
 using Together.Server.Features.Health;
 using Together.Server.Features.Messages;
@@ -27,6 +28,7 @@ public static class TogetherApp
             .AddAuth(builder.Configuration)
             .AddGuilds()
             .AddMessages()
+            .AddGateway(builder.Configuration)
             .AddApiDocs();
 
         var app = builder.Build();
@@ -37,6 +39,7 @@ public static class TogetherApp
         app.MapUsers();
         app.MapGuilds();
         app.MapMessages();
+        app.MapGateway();
         return app;
     }
 }

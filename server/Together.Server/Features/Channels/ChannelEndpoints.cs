@@ -5,6 +5,7 @@ using Together.Data.Entities;
 using Together.Data.Snowflakes;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Gateway;
 using Together.Server.Features.Permissions;
 using Together.Server.Infrastructure;
 using P = Together.Server.Features.Permissions.Permissions;
@@ -46,7 +47,7 @@ public static class CreateGuildChannel
 {
     public static async Task<Created<ChannelObject>> Handle(
         Snowflake guildId, CreateChannelRequest body, CurrentUser me, GuildAccess access, TogetherDb db,
-        SnowflakeGenerator ids, AuditLogWriter audit, CancellationToken cancellationToken)
+        SnowflakeGenerator ids, AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.ManageChannels);
         var errors = new FormErrors();
@@ -94,7 +95,9 @@ public static class CreateGuildChannel
         audit.Record(guildId, me.Id, AuditAction.ChannelCreate, channel.Id,
             new AuditChanges().Add("name", null, channel.Name).Add("type", -1, type).List);
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Created($"/api/v10/channels/{channel.Id}", ChannelObject.From(channel));
+        var created = ChannelObject.From(channel);
+        events.Publish(GuildEvents.ChannelCreate(created));
+        return TypedResults.Created($"/api/v10/channels/{channel.Id}", created);
     }
 
     private static async Task<int> NextPositionAsync(TogetherDb db, long guildId, long? parentId, ChannelType type, CancellationToken cancellationToken)
@@ -130,7 +133,7 @@ public static class ModifyChannel
 {
     public static async Task<Ok<ChannelObject>> Handle(
         Snowflake channelId, ModifyChannelRequest body, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
         var (channel, member, _) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         member.RequireIn(channel, P.ManageChannels);
@@ -189,7 +192,9 @@ public static class ModifyChannel
         if (changes.List.Count > 0)
             audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelUpdate, channel.Id, changes.List);
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(ChannelObject.From(channel));
+        var updated = ChannelObject.From(channel);
+        events.Publish(GuildEvents.ChannelUpdate(updated));
+        return TypedResults.Ok(updated);
     }
 }
 
@@ -197,11 +202,13 @@ public static class DeleteChannel
 {
     /// <summary>Returns the deleted channel, as Discord does. Children of a deleted category move to the top level.</summary>
     public static async Task<Ok<ChannelObject>> Handle(
-        Snowflake channelId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit, CancellationToken cancellationToken)
+        Snowflake channelId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit, IEventBus events,
+        CancellationToken cancellationToken)
     {
         var (channel, member, _) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         member.RequireIn(channel, P.ManageChannels);
         var result = ChannelObject.From(channel);
+        var children = await db.Channels.Include(c => c.PermissionOverwrites).Where(c => c.ParentId == channel.Id).ToListAsync(cancellationToken);
         if (member.Guild.SystemChannelId == channel.Id)
             member.Guild.SystemChannelId = null;
         if (member.Guild.AfkChannelId == channel.Id)
@@ -212,6 +219,12 @@ public static class DeleteChannel
         audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelDelete, channel.Id,
             new AuditChanges().Add("name", channel.Name, null).List);
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(GuildEvents.ChannelDelete(result));
+        foreach (var child in children)
+        {
+            child.ParentId = null;
+            events.Publish(GuildEvents.ChannelUpdate(ChannelObject.From(child)));
+        }
         return TypedResults.Ok(result);
     }
 }
@@ -221,7 +234,8 @@ public sealed record ChannelPosition(Snowflake Id, Optional<int?> Position, Opti
 public static class ReorderChannels
 {
     public static async Task<NoContent> Handle(
-        Snowflake guildId, List<ChannelPosition> body, CurrentUser me, GuildAccess access, TogetherDb db, CancellationToken cancellationToken)
+        Snowflake guildId, List<ChannelPosition> body, CurrentUser me, GuildAccess access, TogetherDb db, IEventBus events,
+        CancellationToken cancellationToken)
     {
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.ManageChannels);
         var channels = await db.Channels.Include(c => c.PermissionOverwrites)
@@ -258,6 +272,8 @@ public static class ReorderChannels
             }
         }
         await db.SaveChangesAsync(cancellationToken);
+        foreach (var id in body.Select(b => b.Id.Value).Distinct())
+            events.Publish(GuildEvents.ChannelUpdate(ChannelObject.From(channels[id])));
         return TypedResults.NoContent();
     }
 }

@@ -5,6 +5,7 @@ using Together.Data.Entities;
 using Together.Data.Snowflakes;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Gateway;
 using Together.Server.Features.Permissions;
 using Together.Server.Infrastructure;
 using P = Together.Server.Features.Permissions.Permissions;
@@ -67,7 +68,7 @@ public static class Overwrites
 
     public static async Task<NoContent> Put(
         Snowflake channelId, Snowflake overwriteId, PutOverwriteRequest body, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         if ((permissions & P.ManageRoles) == 0)
@@ -90,12 +91,13 @@ public static class Overwrites
         audit.Record(member.Guild.Id, me.Id, action, channel.Id, changes,
             new Dictionary<string, string> { ["id"] = overwriteId.ToString(), ["type"] = body.Type.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(GuildEvents.ChannelUpdate(ChannelObject.From(channel)));
         return TypedResults.NoContent();
     }
 
     public static async Task<NoContent> Delete(
         Snowflake channelId, Snowflake overwriteId, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         if ((permissions & P.ManageRoles) == 0)
@@ -107,6 +109,7 @@ public static class Overwrites
             audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelOverwriteDelete, channel.Id, null,
                 new Dictionary<string, string> { ["id"] = overwriteId.ToString() });
             await db.SaveChangesAsync(cancellationToken);
+            events.Publish(GuildEvents.ChannelUpdate(ChannelObject.From(channel)));
         }
         return TypedResults.NoContent();
     }

@@ -7,6 +7,8 @@ using Together.Data.Snowflakes;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Auth;
 using Together.Server.Features.Channels;
+using Together.Server.Features.Gateway;
+using Together.Server.Features.Users;
 using Together.Server.Features.Permissions;
 using Together.Server.Infrastructure;
 
@@ -23,7 +25,8 @@ public static class CreateGuild
     /// a "Text Channels" category with #general and a "Voice Channels" category with General.
     /// </summary>
     public static async Task<Created<GuildObject>> Handle(
-        CreateGuildRequest body, CurrentUser me, TogetherDb db, SnowflakeGenerator ids, TimeProvider time, CancellationToken cancellationToken)
+        CreateGuildRequest body, CurrentUser me, TogetherDb db, SnowflakeGenerator ids, TimeProvider time, ReadyBuilder gateway,
+        IEventBus events, CancellationToken cancellationToken)
     {
         var errors = new FormErrors();
         GuildRules.CheckName(body.Name, errors, required: true);
@@ -46,6 +49,8 @@ public static class CreateGuild
         db.Channels.AddRange(textCategory, voiceCategory, general, generalVoice);
         db.GuildMembers.Add(new GuildMember { GuildId = guild.Id, UserId = me.Id, JoinedAt = now });
         await db.SaveChangesAsync(cancellationToken);
+        if (await gateway.JoinedAsync(guild.Id, me.Id, cancellationToken) is { } joined)
+            events.Publish(joined);
         return TypedResults.Created($"/api/v10/guilds/{guild.Id}", GuildObject.From(guild, [everyone]));
     }
 }
@@ -79,7 +84,7 @@ public static class ModifyGuild
 
     public static async Task<Ok<GuildObject>> Handle(
         Snowflake guildId, ModifyGuildRequest body, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(Permissions.Permissions.ManageGuild);
         var guild = member.Guild;
@@ -162,20 +167,25 @@ public static class ModifyGuild
         if (changes.List.Count > 0)
             audit.Record(guild.Id, me.Id, AuditAction.GuildUpdate, guild.Id, changes.List);
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(GuildObject.From(guild, member.Roles.Values));
+        var updated = GuildObject.From(guild, member.Roles.Values);
+        events.Publish(GuildEvents.GuildUpdate(updated, ownerChanged: body.OwnerId.HasValue));
+        return TypedResults.Ok(updated);
     }
 }
 
 public static class DeleteGuild
 {
     /// <summary>Owner only; the database cascades to channels, messages, roles, members and invites.</summary>
-    public static async Task<NoContent> Handle(Snowflake guildId, CurrentUser me, GuildAccess access, TogetherDb db, CancellationToken cancellationToken)
+    public static async Task<NoContent> Handle(Snowflake guildId, CurrentUser me, GuildAccess access, TogetherDb db, IEventBus events,
+        CancellationToken cancellationToken)
     {
         var member = await access.MemberAsync(guildId, me.Id, cancellationToken);
         if (!member.IsOwner)
             throw ApiException.MissingPermissions();
+        var memberIds = await db.GuildMembers.Where(m => m.GuildId == guildId.Value).Select(m => m.UserId).ToListAsync(cancellationToken);
         db.Guilds.Remove(member.Guild);
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(GuildEvents.GuildDelete(guildId, memberIds));
         return TypedResults.NoContent();
     }
 }
@@ -228,7 +238,7 @@ public static class ListMyGuilds
 
 public static class LeaveGuild
 {
-    public static async Task<NoContent> Handle(Snowflake guildId, CurrentUser me, TogetherDb db, CancellationToken cancellationToken)
+    public static async Task<NoContent> Handle(Snowflake guildId, CurrentUser me, TogetherDb db, IEventBus events, CancellationToken cancellationToken)
     {
         var guild = await db.Guilds.AsNoTracking().Where(g => g.Id == guildId.Value).Select(g => new { g.OwnerId }).SingleOrDefaultAsync(cancellationToken);
         var membership = guild is null ? null
@@ -240,6 +250,9 @@ public static class LeaveGuild
             throw ApiException.BadRequest(ApiErrors.InvalidGuild, "Invalid Guild");
         db.GuildMembers.Remove(membership);
         await db.SaveChangesAsync(cancellationToken);
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == me.Id.Value, cancellationToken);
+        foreach (var gone in GuildEvents.MemberGone(guildId, UserObject.From(user)))
+            events.Publish(gone);
         return TypedResults.NoContent();
     }
 }

@@ -8,6 +8,8 @@ using Together.Data.Entities;
 using Together.Data.Snowflakes;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Gateway;
+using Together.Server.Features.Members;
 using Together.Server.Features.Permissions;
 using Together.Server.Features.Users;
 using Together.Server.Infrastructure;
@@ -61,7 +63,7 @@ public static class InviteEndpoints
 
     public static async Task<Ok<InviteObject>> Create(
         Snowflake channelId, CreateInviteRequest? body, CurrentUser me, GuildAccess access, TogetherDb db, TimeProvider time,
-        AuditLogWriter audit, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
         var (channel, member, _) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         member.RequireIn(channel, P.CreateInstantInvite);
@@ -106,7 +108,9 @@ public static class InviteEndpoints
             new AuditChanges().Add("code", null, invite.Code).Add("channel_id", null, (long?)channel.Id).Add("max_uses", -1, maxUses).Add("max_age", -1, maxAge).List);
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
-        return TypedResults.Ok(InviteObject.From(await Query(db).SingleAsync(i => i.Code == invite.Code, cancellationToken), metadata: true));
+        var created = InviteObject.From(await Query(db).SingleAsync(i => i.Code == invite.Code, cancellationToken), metadata: true);
+        events.Publish(GuildEvents.InviteCreate(member.Guild.Id, channel.Id, created));
+        return TypedResults.Ok(created);
     }
 
     public static async Task<Ok<List<InviteObject>>> ListForChannel(
@@ -144,7 +148,7 @@ public static class InviteEndpoints
     /// conditional update, so a max_uses invite admits exactly that many people under a rush.
     /// </summary>
     public static async Task<Ok<InviteObject>> Accept(
-        string code, CurrentUser me, TogetherDb db, TimeProvider time, CancellationToken cancellationToken)
+        string code, CurrentUser me, TogetherDb db, TimeProvider time, ReadyBuilder gateway, IEventBus events, CancellationToken cancellationToken)
     {
         var invite = await LiveAsync(db, code, time, cancellationToken);
         if (await db.Bans.AnyAsync(b => b.GuildId == invite.GuildId && b.UserId == me.Id.Value, cancellationToken))
@@ -172,12 +176,17 @@ public static class InviteEndpoints
                 return TypedResults.Ok(InviteObject.From(invite, metadata: false));
             }
             await transaction.CommitAsync(cancellationToken);
+            if (await gateway.JoinedAsync(invite.GuildId, me.Id, cancellationToken) is { } joined)
+                events.Publish(joined);
+            db.ChangeTracker.Clear();
+            var member = await MemberEndpoints.LoadAsync(db, invite.GuildId, me.Id, cancellationToken);
+            events.Publish(GuildEvents.MemberAdd(invite.GuildId, MemberObject.From(member, time)));
         }
         return TypedResults.Ok(InviteObject.From(invite, metadata: false));
     }
 
     public static async Task<Ok<InviteObject>> Delete(
-        string code, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit, CancellationToken cancellationToken)
+        string code, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
         var invite = await Query(db).AsTracking().SingleOrDefaultAsync(i => i.Code == code, cancellationToken)
             ?? throw ApiException.NotFound(ApiErrors.UnknownInvite, "Unknown Invite");
@@ -189,6 +198,7 @@ public static class InviteEndpoints
         audit.Record(member.Guild.Id, me.Id, AuditAction.InviteDelete, null,
             new AuditChanges().Add("code", invite.Code, null).Add("channel_id", (long?)channel.Id, null).List);
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(GuildEvents.InviteDelete(member.Guild.Id, channel.Id, invite.Code));
         return TypedResults.Ok(result);
     }
 

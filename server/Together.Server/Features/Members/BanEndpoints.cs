@@ -5,6 +5,7 @@ using Together.Data.Entities;
 using Together.Data.Snowflakes;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Gateway;
 using Together.Server.Features.Permissions;
 using Together.Server.Features.Users;
 using Together.Server.Infrastructure;
@@ -54,7 +55,7 @@ public static class BanEndpoints
     /// </summary>
     public static async Task<NoContent> Create(
         Snowflake guildId, Snowflake userId, CreateBanRequest? body, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, TimeProvider time, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, TimeProvider time, CancellationToken cancellationToken)
     {
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.BanMembers);
         var seconds = body?.DeleteMessageSeconds ?? 0;
@@ -76,28 +77,39 @@ public static class BanEndpoints
             db.Bans.Add(new Ban { GuildId = guildId, UserId = userId, ModeratorId = me.Id, CreatedAt = now, Reason = audit.Reason() });
         if (target is not null)
             db.GuildMembers.Remove(target.Member);
+        var cleaned = new List<(long Channel, long Message)>();
         if (seconds > 0)
         {
             var since = Snowflake.FromTimestamp(now.AddSeconds(-seconds)).Value;
-            await db.Messages.Where(m => m.GuildId == guildId.Value && m.AuthorId == userId.Value && m.Id >= since && m.DeletedAt == null)
-                .ExecuteUpdateAsync(m => m.SetProperty(x => x.DeletedAt, now).SetProperty(x => x.Content, ""), cancellationToken);
+            var recent = db.Messages.Where(m => m.GuildId == guildId.Value && m.AuthorId == userId.Value && m.Id >= since && m.DeletedAt == null);
+            cleaned = (await recent.Select(m => new { m.ChannelId, m.Id }).ToListAsync(cancellationToken)).Select(m => (m.ChannelId, m.Id)).ToList();
+            await recent.ExecuteUpdateAsync(m => m.SetProperty(x => x.DeletedAt, now).SetProperty(x => x.Content, ""), cancellationToken);
         }
         audit.Record(guildId, me.Id, AuditAction.MemberBanAdd, userId,
             options: seconds > 0 ? new Dictionary<string, string> { ["delete_message_seconds"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture) } : null);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        var user = UserObject.From(await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId.Value, cancellationToken));
+        events.Publish(GuildEvents.BanAdd(guildId, user));
+        if (target is not null)
+            foreach (var gone in GuildEvents.MemberGone(guildId, user))
+                events.Publish(gone);
+        foreach (var channel in cleaned.GroupBy(c => c.Channel))
+            events.Publish(GuildEvents.MessageDeleteBulk(guildId, channel.Key, channel.Select(c => c.Message).ToList()));
         return TypedResults.NoContent();
     }
 
     public static async Task<NoContent> Remove(
-        Snowflake guildId, Snowflake userId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit, CancellationToken cancellationToken)
+        Snowflake guildId, Snowflake userId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit, IEventBus events,
+        CancellationToken cancellationToken)
     {
         (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.BanMembers);
-        var ban = await db.Bans.SingleOrDefaultAsync(b => b.GuildId == guildId.Value && b.UserId == userId.Value, cancellationToken)
+        var ban = await db.Bans.Include(b => b.User).SingleOrDefaultAsync(b => b.GuildId == guildId.Value && b.UserId == userId.Value, cancellationToken)
             ?? throw ApiException.NotFound(ApiErrors.UnknownBan, "Unknown Ban");
         db.Bans.Remove(ban);
         audit.Record(guildId, me.Id, AuditAction.MemberBanRemove, userId);
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(GuildEvents.BanRemove(guildId, UserObject.From(ban.User!)));
         return TypedResults.NoContent();
     }
 }

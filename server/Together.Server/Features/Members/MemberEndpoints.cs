@@ -5,6 +5,8 @@ using Together.Data.Entities;
 using Together.Data.Snowflakes;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Gateway;
+using Together.Server.Features.Users;
 using Together.Server.Features.Permissions;
 using Together.Server.Infrastructure;
 using P = Together.Server.Features.Permissions.Permissions;
@@ -54,7 +56,7 @@ public static class MemberEndpoints
     /// </summary>
     public static async Task<Ok<MemberObject>> Modify(
         Snowflake guildId, Snowflake userId, ModifyMemberRequest body, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, TimeProvider time, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         var member = await access.MemberAsync(guildId, me.Id, cancellationToken);
@@ -132,17 +134,20 @@ public static class MemberEndpoints
             audit.Record(guildId, me.Id, AuditAction.MemberUpdate, userId, changes.List);
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
-        return TypedResults.Ok(MemberObject.From(await LoadAsync(db, guildId, userId, cancellationToken), time));
+        var updated = MemberObject.From(await LoadAsync(db, guildId, userId, cancellationToken), time);
+        events.Publish(GuildEvents.MemberUpdate(guildId, updated));
+        return TypedResults.Ok(updated);
     }
 
     public static async Task<Ok<MemberObject>> ModifyMe(
         Snowflake guildId, ModifyMyMemberRequest body, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
-        TimeProvider time, CancellationToken cancellationToken) =>
-        await Modify(guildId, me.Id, new ModifyMemberRequest(body.Nick, default, default, default, default), me, access, db, audit, time, cancellationToken);
+        IEventBus events, TimeProvider time, CancellationToken cancellationToken) =>
+        await Modify(guildId, me.Id, new ModifyMemberRequest(body.Nick, default, default, default, default), me, access, db, audit, events, time, cancellationToken);
 
     /// <summary>Kick: KICK_MEMBERS and a higher role than the member's; never the owner.</summary>
     public static async Task<NoContent> Kick(
-        Snowflake guildId, Snowflake userId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit, CancellationToken cancellationToken)
+        Snowflake guildId, Snowflake userId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit, IEventBus events,
+        CancellationToken cancellationToken)
     {
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.KickMembers);
         var target = await access.OtherMemberAsync(member, userId, cancellationToken);
@@ -151,10 +156,13 @@ public static class MemberEndpoints
         db.GuildMembers.Remove(target.Member);
         audit.Record(guildId, me.Id, AuditAction.MemberKick, userId);
         await db.SaveChangesAsync(cancellationToken);
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId.Value, cancellationToken);
+        foreach (var gone in GuildEvents.MemberGone(guildId, UserObject.From(user)))
+            events.Publish(gone);
         return TypedResults.NoContent();
     }
 
-    private static async Task<GuildMember> LoadAsync(TogetherDb db, long guildId, long userId, CancellationToken cancellationToken) =>
+    internal static async Task<GuildMember> LoadAsync(TogetherDb db, long guildId, long userId, CancellationToken cancellationToken) =>
         await db.GuildMembers.AsNoTracking().Include(m => m.User).Include(m => m.Roles)
             .SingleOrDefaultAsync(m => m.GuildId == guildId && m.UserId == userId, cancellationToken)
         ?? throw ApiException.NotFound(ApiErrors.UnknownMember, "Unknown Member");

@@ -7,6 +7,8 @@ using Together.Data.Entities;
 using Together.Data.Snowflakes;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Gateway;
+using Together.Server.Features.Members;
 using Together.Server.Features.Permissions;
 using Together.Server.Infrastructure;
 using P = Together.Server.Features.Permissions.Permissions;
@@ -70,7 +72,7 @@ public static class MessageEndpoints
     /// </summary>
     public static async Task<Ok<MessageObject>> Send(
         Snowflake channelId, SendMessageRequest body, CurrentUser me, GuildAccess access, TogetherDb db, SnowflakeGenerator ids,
-        MessageReader reader, Slowmode slowmode, TimeProvider time, CancellationToken cancellationToken)
+        MessageReader reader, Slowmode slowmode, IEventBus events, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
@@ -137,7 +139,10 @@ public static class MessageEndpoints
         db.Messages.Add(message);
         channel.LastMessageId = message.Id;
         await db.SaveChangesAsync(cancellationToken);
-        return TypedResults.Ok(await reader.OneAsync(message, me.Id, cancellationToken, nonce));
+        var created = await reader.OneAsync(message, me.Id, cancellationToken, nonce);
+        // Persist, then publish: nobody sees a message the database does not have.
+        events.Publish(GuildEvents.Message("MESSAGE_CREATE", created, MemberObject.From(member.Member, created.Author, time)));
+        return TypedResults.Ok(created);
     }
 
     /// <summary>
@@ -188,7 +193,7 @@ public static class MessageEndpoints
     /// <summary>Only the author edits; an edit is stamped and its mentions parsed again.</summary>
     public static async Task<Ok<MessageObject>> Edit(
         Snowflake channelId, Snowflake messageId, EditMessageRequest body, CurrentUser me, GuildAccess access, TogetherDb db,
-        MessageReader reader, TimeProvider time, CancellationToken cancellationToken)
+        MessageReader reader, IEventBus events, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
@@ -212,6 +217,9 @@ public static class MessageEndpoints
             message.MentionEveryone = mentions.Everyone;
             message.EditedAt = time.GetUtcNow();
             await db.SaveChangesAsync(cancellationToken);
+            var updated = await reader.OneAsync(message, me.Id, cancellationToken);
+            events.Publish(GuildEvents.Message("MESSAGE_UPDATE", updated, MemberObject.From(member.Member, updated.Author, time)));
+            return TypedResults.Ok(updated);
         }
         return TypedResults.Ok(await reader.OneAsync(message, me.Id, cancellationToken));
     }
@@ -222,7 +230,7 @@ public static class MessageEndpoints
     /// </summary>
     public static async Task<NoContent> Delete(
         Snowflake channelId, Snowflake messageId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
-        TimeProvider time, CancellationToken cancellationToken)
+        IEventBus events, TimeProvider time, CancellationToken cancellationToken)
     {
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         var message = await LiveMessageAsync(db, channel.Id, messageId, cancellationToken, tracked: true);
@@ -235,13 +243,14 @@ public static class MessageEndpoints
             audit.Record(member.Guild.Id, me.Id, AuditAction.MessageDelete, message.AuthorId,
                 options: new Dictionary<string, string> { ["channel_id"] = channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["count"] = "1" });
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(GuildEvents.MessageDelete(member.Guild.Id, channel.Id, message.Id));
         return TypedResults.NoContent();
     }
 
     /// <summary>2–100 messages at once, none older than two weeks (Discord's limits), by moderators.</summary>
     public static async Task<NoContent> BulkDelete(
         Snowflake channelId, BulkDeleteRequest body, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
-        TimeProvider time, CancellationToken cancellationToken)
+        IEventBus events, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
@@ -262,6 +271,8 @@ public static class MessageEndpoints
         audit.Record(member.Guild.Id, me.Id, AuditAction.MessageBulkDelete, channel.Id,
             options: new Dictionary<string, string> { ["count"] = messages.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         await db.SaveChangesAsync(cancellationToken);
+        if (ids.Count > 0)
+            events.Publish(GuildEvents.MessageDeleteBulk(member.Guild.Id, channel.Id, ids));
         return TypedResults.NoContent();
     }
 
@@ -317,5 +328,20 @@ public static class MessageEndpoints
             return null;
         }
         return value;
+    }
+
+    /// <summary><c>POST /channels/{id}/typing</c>: TYPING_START to those who can see the channel.</summary>
+    public static async Task<NoContent> Typing(
+        Snowflake channelId, CurrentUser me, GuildAccess access, TogetherDb db, IEventBus events, TimeProvider time, CancellationToken cancellationToken)
+    {
+        var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
+        if (channel.Type != ChannelType.GuildText)
+            throw ApiException.BadRequest(ApiErrors.CannotSendInNonTextChannel, "Cannot send messages in a non-text channel");
+        if ((permissions & P.SendMessages) == 0)
+            throw ApiException.MissingPermissions();
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == me.Id.Value, cancellationToken);
+        events.Publish(GuildEvents.TypingStart(member.Guild.Id, channel.Id, me.Id, time.GetUtcNow().ToUnixTimeSeconds(),
+            MemberObject.From(member.Member, Users.UserObject.From(user), time)));
+        return TypedResults.NoContent();
     }
 }

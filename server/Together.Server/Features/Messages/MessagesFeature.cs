@@ -15,6 +15,7 @@ public static class MessagesFeature
         channel.MapGet("/messages", MessageEndpoints.List).WithSummary("History, newest first; one of before, after, around.");
         channel.MapPost("/messages", MessageEndpoints.Send);
         channel.MapPost("/messages/bulk-delete", MessageEndpoints.BulkDelete);
+        channel.MapPost("/typing", MessageEndpoints.Typing).WithSummary("Show others that the caller is typing (about 10 seconds).");
         channel.MapGet("/messages/pins", Pins.List);
         channel.MapPut("/messages/pins/{messageId}", Pins.Pin);
         channel.MapDelete("/messages/pins/{messageId}", Pins.Unpin);

@@ -5,6 +5,7 @@ using Together.Data.Entities;
 using Together.Data.Snowflakes;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Gateway;
 using Together.Server.Features.Permissions;
 using Together.Server.Infrastructure;
 using P = Together.Server.Features.Permissions.Permissions;
@@ -22,7 +23,7 @@ public static class Pins
 
     public static async Task<NoContent> Pin(
         Snowflake channelId, Snowflake messageId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
-        TimeProvider time, CancellationToken cancellationToken)
+        IEventBus events, TimeProvider time, CancellationToken cancellationToken)
     {
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         if ((permissions & P.ManageMessages) == 0)
@@ -39,12 +40,13 @@ public static class Pins
         audit.Record(member.Guild.Id, me.Id, AuditAction.MessagePin, message.AuthorId,
             options: new Dictionary<string, string> { ["channel_id"] = channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["message_id"] = message.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(GuildEvents.PinsUpdate(member.Guild.Id, channel.Id, channel.LastPinTimestamp));
         return TypedResults.NoContent();
     }
 
     public static async Task<NoContent> Unpin(
         Snowflake channelId, Snowflake messageId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
-        CancellationToken cancellationToken)
+        IEventBus events, CancellationToken cancellationToken)
     {
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         if ((permissions & P.ManageMessages) == 0)
@@ -58,6 +60,7 @@ public static class Pins
         audit.Record(member.Guild.Id, me.Id, AuditAction.MessageUnpin, message.AuthorId,
             options: new Dictionary<string, string> { ["channel_id"] = channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["message_id"] = message.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(GuildEvents.PinsUpdate(member.Guild.Id, channel.Id, channel.LastPinTimestamp));
         return TypedResults.NoContent();
     }
 

@@ -6,6 +6,8 @@ using Together.Data;
 using Together.Data.Entities;
 using Together.Data.Snowflakes;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Gateway;
+using Together.Server.Features.Members;
 using Together.Server.Features.Permissions;
 using Together.Server.Features.Users;
 using Together.Server.Infrastructure;
@@ -38,10 +40,10 @@ public static class Reactions
     /// <summary>Reacting needs READ_MESSAGE_HISTORY, and ADD_REACTIONS unless joining an existing reaction.</summary>
     public static async Task<NoContent> AddMine(
         Snowflake channelId, Snowflake messageId, string emoji, CurrentUser me, GuildAccess access, TogetherDb db, TimeProvider time,
-        CancellationToken cancellationToken)
+        IEventBus events, CancellationToken cancellationToken)
     {
         var key = ParseEmoji(emoji);
-        var (channel, _, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
+        var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         if ((permissions & P.ReadMessageHistory) == 0)
             throw ApiException.MissingPermissions();
         var message = await MessageEndpoints.LiveMessageAsync(db, channel.Id, messageId, cancellationToken);
@@ -63,45 +65,56 @@ public static class Reactions
         catch (DbUpdateException)
         {
             // A double click raced itself; the reaction is there, which is what was asked.
+            return TypedResults.NoContent();
         }
+        var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == me.Id.Value, cancellationToken);
+        events.Publish(GuildEvents.ReactionAdd(member.Guild.Id, channel.Id, message.Id, me.Id, key, message.AuthorId,
+            MemberObject.From(member.Member, UserObject.From(user), time)));
         return TypedResults.NoContent();
     }
 
     public static async Task<NoContent> RemoveMine(
-        Snowflake channelId, Snowflake messageId, string emoji, CurrentUser me, GuildAccess access, TogetherDb db, CancellationToken cancellationToken)
+        Snowflake channelId, Snowflake messageId, string emoji, CurrentUser me, GuildAccess access, TogetherDb db, IEventBus events,
+        CancellationToken cancellationToken)
     {
         var key = ParseEmoji(emoji);
-        var (channel, _, _) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
+        var (channel, member, _) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         var message = await MessageEndpoints.LiveMessageAsync(db, channel.Id, messageId, cancellationToken);
-        await db.Reactions.Where(r => r.MessageId == message.Id && r.EmojiKey == key && r.UserId == me.Id.Value).ExecuteDeleteAsync(cancellationToken);
+        if (await db.Reactions.Where(r => r.MessageId == message.Id && r.EmojiKey == key && r.UserId == me.Id.Value).ExecuteDeleteAsync(cancellationToken) > 0)
+            events.Publish(GuildEvents.ReactionRemove(member.Guild.Id, channel.Id, message.Id, me.Id, key));
         return TypedResults.NoContent();
     }
 
     /// <summary>Removing someone else's reaction, one emoji's or all of them needs MANAGE_MESSAGES.</summary>
     public static async Task<NoContent> RemoveUsers(
         Snowflake channelId, Snowflake messageId, string emoji, Snowflake userId, CurrentUser me, GuildAccess access, TogetherDb db,
-        CancellationToken cancellationToken)
+        IEventBus events, CancellationToken cancellationToken)
     {
         var key = ParseEmoji(emoji);
         var message = await ModeratedMessageAsync(channelId, messageId, me, access, db, cancellationToken);
-        await db.Reactions.Where(r => r.MessageId == message.Id && r.EmojiKey == key && r.UserId == userId.Value).ExecuteDeleteAsync(cancellationToken);
+        if (await db.Reactions.Where(r => r.MessageId == message.Id && r.EmojiKey == key && r.UserId == userId.Value).ExecuteDeleteAsync(cancellationToken) > 0)
+            events.Publish(GuildEvents.ReactionRemove(message.GuildId!.Value, message.ChannelId, message.Id, userId, key));
         return TypedResults.NoContent();
     }
 
     public static async Task<NoContent> RemoveEmoji(
-        Snowflake channelId, Snowflake messageId, string emoji, CurrentUser me, GuildAccess access, TogetherDb db, CancellationToken cancellationToken)
+        Snowflake channelId, Snowflake messageId, string emoji, CurrentUser me, GuildAccess access, TogetherDb db, IEventBus events,
+        CancellationToken cancellationToken)
     {
         var key = ParseEmoji(emoji);
         var message = await ModeratedMessageAsync(channelId, messageId, me, access, db, cancellationToken);
-        await db.Reactions.Where(r => r.MessageId == message.Id && r.EmojiKey == key).ExecuteDeleteAsync(cancellationToken);
+        if (await db.Reactions.Where(r => r.MessageId == message.Id && r.EmojiKey == key).ExecuteDeleteAsync(cancellationToken) > 0)
+            events.Publish(GuildEvents.ReactionRemoveEmoji(message.GuildId!.Value, message.ChannelId, message.Id, key));
         return TypedResults.NoContent();
     }
 
     public static async Task<NoContent> RemoveAll(
-        Snowflake channelId, Snowflake messageId, CurrentUser me, GuildAccess access, TogetherDb db, CancellationToken cancellationToken)
+        Snowflake channelId, Snowflake messageId, CurrentUser me, GuildAccess access, TogetherDb db, IEventBus events,
+        CancellationToken cancellationToken)
     {
         var message = await ModeratedMessageAsync(channelId, messageId, me, access, db, cancellationToken);
-        await db.Reactions.Where(r => r.MessageId == message.Id).ExecuteDeleteAsync(cancellationToken);
+        if (await db.Reactions.Where(r => r.MessageId == message.Id).ExecuteDeleteAsync(cancellationToken) > 0)
+            events.Publish(GuildEvents.ReactionRemoveAll(message.GuildId!.Value, message.ChannelId, message.Id));
         return TypedResults.NoContent();
     }
 

@@ -5,6 +5,8 @@ using Together.Data.Entities;
 using Together.Data.Snowflakes;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Gateway;
+using Together.Server.Features.Members;
 using Together.Server.Features.Permissions;
 using Together.Server.Infrastructure;
 using P = Together.Server.Features.Permissions.Permissions;
@@ -37,7 +39,7 @@ public static class RoleEndpoints
 
     public static async Task<Ok<RoleObject>> Create(
         Snowflake guildId, RoleRequest body, CurrentUser me, GuildAccess access, TogetherDb db, SnowflakeGenerator ids,
-        AuditLogWriter audit, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.ManageRoles);
         Check(body, member, new FormErrors(), isEveryone: false, current: P.None);
@@ -62,12 +64,15 @@ public static class RoleEndpoints
         audit.Record(guildId, me.Id, AuditAction.RoleCreate, role.Id,
             new AuditChanges().Add("name", null, role.Name).Add("permissions", P.None, (P)role.Permissions).List);
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(GuildEvents.RoleCreate(guildId, RoleObject.From(role)));
+        foreach (var moved in member.Roles.Values.Where(r => r.Id != guildId.Value && r.Id != role.Id))
+            events.Publish(GuildEvents.RoleUpdate(guildId, RoleObject.From(moved)));
         return TypedResults.Ok(RoleObject.From(role));
     }
 
     public static async Task<Ok<RoleObject>> Modify(
         Snowflake guildId, Snowflake roleId, RoleRequest body, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.ManageRoles);
         var role = Manageable(member, roleId);
@@ -104,12 +109,13 @@ public static class RoleEndpoints
         if (changes.List.Count > 0)
             audit.Record(guildId, me.Id, AuditAction.RoleUpdate, role.Id, changes.List);
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(GuildEvents.RoleUpdate(guildId, RoleObject.From(role)));
         return TypedResults.Ok(RoleObject.From(role));
     }
 
     public static async Task<NoContent> Delete(
         Snowflake guildId, Snowflake roleId, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.ManageRoles);
         var role = Manageable(member, roleId);
@@ -123,6 +129,7 @@ public static class RoleEndpoints
             other.Position--;
         audit.Record(guildId, me.Id, AuditAction.RoleDelete, role.Id, new AuditChanges().Add("name", role.Name, null).List);
         await db.SaveChangesAsync(cancellationToken);
+        events.Publish(GuildEvents.RoleDelete(guildId, role.Id));
         return TypedResults.NoContent();
     }
 
@@ -131,7 +138,8 @@ public static class RoleEndpoints
     /// positions are then renumbered 1..n so they stay unique.
     /// </summary>
     public static async Task<Ok<List<RoleObject>>> Reorder(
-        Snowflake guildId, List<RolePosition> body, CurrentUser me, GuildAccess access, TogetherDb db, CancellationToken cancellationToken)
+        Snowflake guildId, List<RolePosition> body, CurrentUser me, GuildAccess access, TogetherDb db, IEventBus events,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.ManageRoles);
@@ -155,12 +163,14 @@ public static class RoleEndpoints
         for (var i = 0; i < order.Count; i++)
             order[i].Position = i + 1;
         await db.SaveChangesAsync(cancellationToken);
+        foreach (var role in order)
+            events.Publish(GuildEvents.RoleUpdate(guildId, RoleObject.From(role)));
         return TypedResults.Ok(RoleObject.Ordered(member.Roles.Values).Select(RoleObject.From).ToList());
     }
 
     public static async Task<NoContent> AddToMember(
         Snowflake guildId, Snowflake userId, Snowflake roleId, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, TimeProvider time, CancellationToken cancellationToken)
     {
         var (member, target, role) = await AssignmentAsync(guildId, userId, roleId, me, access, cancellationToken);
         if (!target.RoleIds.Contains(role.Id))
@@ -169,13 +179,14 @@ public static class RoleEndpoints
             audit.Record(guildId, member.UserId, AuditAction.MemberRoleUpdate, userId,
                 [new AuditChange("$add", null, new[] { new { id = role.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), name = role.Name } })]);
             await db.SaveChangesAsync(cancellationToken);
+            await PublishMemberAsync(db, events, guildId, userId, time, cancellationToken);
         }
         return TypedResults.NoContent();
     }
 
     public static async Task<NoContent> RemoveFromMember(
         Snowflake guildId, Snowflake userId, Snowflake roleId, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, TimeProvider time, CancellationToken cancellationToken)
     {
         var (member, target, role) = await AssignmentAsync(guildId, userId, roleId, me, access, cancellationToken);
         var assignment = target.Member.Roles.SingleOrDefault(r => r.RoleId == role.Id);
@@ -185,8 +196,16 @@ public static class RoleEndpoints
             audit.Record(guildId, member.UserId, AuditAction.MemberRoleUpdate, userId,
                 [new AuditChange("$remove", null, new[] { new { id = role.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), name = role.Name } })]);
             await db.SaveChangesAsync(cancellationToken);
+            await PublishMemberAsync(db, events, guildId, userId, time, cancellationToken);
         }
         return TypedResults.NoContent();
+    }
+
+    private static async Task PublishMemberAsync(TogetherDb db, IEventBus events, long guildId, long userId, TimeProvider time, CancellationToken cancellationToken)
+    {
+        db.ChangeTracker.Clear();
+        var updated = await MemberEndpoints.LoadAsync(db, guildId, userId, cancellationToken);
+        events.Publish(GuildEvents.MemberUpdate(guildId, MemberObject.From(updated, time)));
     }
 
     private static async Task<(MemberAccess Member, MemberAccess Target, Role Role)> AssignmentAsync(

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Together.Data;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Gateway;
 using Together.Server.Infrastructure;
 
 namespace Together.Server.Features.Users;
@@ -27,6 +28,7 @@ public static class ModifyMe
         TogetherDb db,
         PasswordHasher hasher,
         SessionService sessions,
+        IEventBus events,
         CancellationToken cancellationToken)
     {
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == me.Id.Value && u.DeletedAt == null, cancellationToken);
@@ -92,7 +94,9 @@ public static class ModifyMe
         }
         if (passwordChanges)
             await sessions.RevokeOtherFamiliesAsync(user.Id, me.SessionId, cancellationToken);
-        return TypedResults.Ok(CurrentUserObject.From(user));
+        var updated = CurrentUserObject.From(user);
+        events.Publish(GuildEvents.UserUpdate(updated));
+        return TypedResults.Ok(updated);
     }
 
     /// <summary>Absent, explicit null, or a string; anything else is a form error.</summary>

@@ -1,0 +1,231 @@
+using System.Text.Json;
+using System.Threading.Channels;
+using Together.Data.Snowflakes;
+using P = Together.Server.Features.Permissions.Permissions;
+
+namespace Together.Server.Features.Gateway;
+
+/// <summary>What a dispatch does to the gateway's cached view of a guild before it is delivered.</summary>
+public enum StateChange
+{
+    None,
+    /// <summary>Roles, channels or overwrites changed: reload the guild's permission data.</summary>
+    Guild,
+    /// <summary>One member joined, left or changed roles or timeout: reload that member.</summary>
+    Member,
+    /// <summary>The guild is gone: drop it and its subscriptions.</summary>
+    GuildDeleted,
+    /// <summary><see cref="GatewayEvent.MemberId"/> joined: subscribe their sessions, then deliver.</summary>
+    Joined,
+}
+
+/// <summary>
+/// A dispatch on its way to clients. The payload (<c>d</c>) is serialised once, when the event is
+/// created; every recipient's frame wraps the same bytes. Who receives it: members of
+/// <see cref="GuildId"/> (holding <see cref="Required"/>, in <see cref="ChannelId"/> when set),
+/// and/or the sessions of <see cref="UserIds"/>.
+/// </summary>
+public sealed class GatewayEvent
+{
+    public required string Name { get; init; }
+
+    public required byte[] Payload { get; init; }
+
+    /// <summary>For message events: the payload with content, embeds and attachments blanked, for
+    /// connections without the MESSAGE_CONTENT intent.</summary>
+    public byte[]? PayloadWithoutContent { get; init; }
+
+    public Intents Intent { get; init; }
+
+    public long? GuildId { get; init; }
+
+    public long? ChannelId { get; init; }
+
+    public P Required { get; init; }
+
+    public IReadOnlyList<long>? UserIds { get; init; }
+
+    /// <summary>Users who, besides the audience, must not receive this (e.g. the actor of a presence change).</summary>
+    public long? ExceptUserId { get; init; }
+
+    public StateChange Change { get; init; }
+
+    /// <summary>The member a <see cref="StateChange.Member"/> change is about.</summary>
+    public long? MemberId { get; init; }
+
+    /// <summary>For message events: the author and the mentioned users, who see content regardless of intents.</summary>
+    public IReadOnlyList<long>? ContentVisibleTo { get; init; }
+
+    /// <summary>
+    /// For channel updates that change who can see the channel: what those who just lost sight
+    /// of it receive instead (a CHANNEL_DELETE), so a hidden channel disappears at once.
+    /// </summary>
+    public (string Name, byte[] Payload)? ForLostAccess { get; init; }
+
+    /// <summary>Only <see cref="UserIds"/> receive it; <see cref="GuildId"/> only names the state to change.</summary>
+    public bool NamedUsersOnly { get; init; }
+
+    /// <summary>Deliver with the state as it was, then apply the change (a channel being deleted).</summary>
+    public bool ChangeAfterDelivery { get; init; }
+}
+
+/// <summary>
+/// Carries events from the code that commits a change to every gateway connection. Publish is
+/// called after the database write commits, and never blocks the caller.
+/// </summary>
+public interface IEventBus
+{
+    void Publish(GatewayEvent gatewayEvent);
+}
+
+/// <summary>One process: events go straight to this process's dispatcher, in publish order.</summary>
+public sealed class InProcessEventBus(Dispatcher dispatcher) : IEventBus
+{
+    public void Publish(GatewayEvent gatewayEvent) => dispatcher.Enqueue(gatewayEvent);
+}
+
+/// <summary>Builds gateway events from the wire objects REST already returns.</summary>
+public static class Events
+{
+    public static byte[] Serialize<T>(T payload) => JsonSerializer.SerializeToUtf8Bytes(payload, GatewayJson.Options);
+
+    public static GatewayEvent ToGuild<T>(string name, long guildId, T payload, Intents intent, P required = P.None,
+        StateChange change = StateChange.None, long? memberId = null, IReadOnlyList<long>? alsoUsers = null) => new()
+    {
+        Name = name,
+        Payload = Serialize(payload),
+        Intent = intent,
+        GuildId = guildId,
+        Required = required,
+        Change = change,
+        MemberId = memberId,
+        UserIds = alsoUsers,
+    };
+
+    public static GatewayEvent ToChannel<T>(string name, long guildId, long channelId, T payload, Intents intent, P required = P.ViewChannel) => new()
+    {
+        Name = name,
+        Payload = Serialize(payload),
+        Intent = intent,
+        GuildId = guildId,
+        ChannelId = channelId,
+        Required = required | P.ViewChannel,
+    };
+
+    public static GatewayEvent ToUsers<T>(string name, IReadOnlyList<long> userIds, T payload) => new()
+    {
+        Name = name,
+        Payload = Serialize(payload),
+        Intent = Intents.None,
+        UserIds = userIds,
+    };
+
+    public static Snowflake Id(long value) => new(value);
+}
+
+/// <summary>
+/// The single consumer of events in this process. It applies each event's state change to the
+/// guild cache and then delivers it, one event at a time, so every connection sees events in the
+/// order they were published.
+/// </summary>
+public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ILogger<Dispatcher> logger) : BackgroundService
+{
+    private readonly Channel<GatewayEvent> _queue = Channel.CreateUnbounded<GatewayEvent>(new UnboundedChannelOptions { SingleReader = true });
+
+    public void Enqueue(GatewayEvent gatewayEvent) => _queue.Writer.TryWrite(gatewayEvent);
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        await foreach (var gatewayEvent in _queue.Reader.ReadAllAsync(stoppingToken))
+        {
+            try
+            {
+                await DeliverAsync(gatewayEvent, stoppingToken);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                logger.LogError(ex, "Could not dispatch {Event}", gatewayEvent.Name);
+            }
+        }
+    }
+
+    private async Task DeliverAsync(GatewayEvent e, CancellationToken cancellationToken)
+    {
+        HashSet<GatewaySession>? sawBefore = null;
+        if (e.ForLostAccess is not null && e.GuildId is { } watched && guilds.TryGet(watched, out var previous))
+            sawBefore = Audience(e, previous).ToHashSet();
+        if (!e.ChangeAfterDelivery)
+            await ApplyAsync(e, cancellationToken);
+
+        var delivered = new HashSet<GatewaySession>();
+        if (!e.NamedUsersOnly && e.GuildId is { } guildId && guilds.TryGet(guildId, out var state))
+            foreach (var session in Audience(e, state))
+            {
+                session.Dispatch(e.Name, PayloadFor(e, session));
+                delivered.Add(session);
+            }
+        if (sawBefore is not null && e.ForLostAccess is { } lost)
+            foreach (var session in sawBefore.Where(s => !delivered.Contains(s)))
+            {
+                session.Dispatch(lost.Name, lost.Payload);
+                delivered.Add(session);
+            }
+        // Sessions named directly: a joining or leaving member hears about it even though they
+        // are not (or no longer) subscribed to the guild.
+        if (e.UserIds is { } users)
+            foreach (var userId in users)
+                foreach (var session in sessions.OfUser(userId))
+                    if (delivered.Add(session))
+                        session.Dispatch(e.Name, PayloadFor(e, session));
+        if (e.ChangeAfterDelivery)
+            await ApplyAsync(e, cancellationToken);
+    }
+
+    private IEnumerable<GatewaySession> Audience(GatewayEvent e, GuildState state)
+    {
+        foreach (var session in sessions.InGuild(state.GuildId))
+        {
+            if (session.UserId == e.ExceptUserId || !session.Wants(e.Intent) || !state.IsMember(session.UserId))
+                continue;
+            var permissions = e.ChannelId is { } channelId
+                ? state.PermissionsIn(session.UserId, channelId)
+                : state.PermissionsOf(session.UserId);
+            if ((permissions & e.Required) == e.Required)
+                yield return session;
+        }
+    }
+
+    private async Task ApplyAsync(GatewayEvent e, CancellationToken cancellationToken)
+    {
+        if (e.GuildId is not { } guildId)
+            return;
+        switch (e.Change)
+        {
+            case StateChange.Guild:
+                await guilds.ReloadAsync(guildId, cancellationToken);
+                break;
+            case StateChange.Member when e.MemberId is { } memberId:
+                var before = guilds.IsMember(guildId, memberId);
+                await guilds.ReloadMemberAsync(guildId, memberId, cancellationToken);
+                if (before && !guilds.IsMember(guildId, memberId))
+                    sessions.Unsubscribe(guildId, memberId);
+                break;
+            case StateChange.Joined when e.MemberId is { } joinedId:
+                if (guilds.TryGet(guildId, out _))
+                    await guilds.ReloadMemberAsync(guildId, joinedId, cancellationToken);
+                else
+                    await guilds.GetOrLoadAsync(guildId, cancellationToken);
+                sessions.Subscribe(guildId, joinedId);
+                break;
+            case StateChange.GuildDeleted:
+                sessions.UnsubscribeAll(guildId);
+                guilds.Forget(guildId);
+                break;
+        }
+    }
+
+    private static byte[] PayloadFor(GatewayEvent e, GatewaySession session) =>
+        e.PayloadWithoutContent is { } blank && !session.Wants(Intents.MessageContent) && e.ContentVisibleTo?.Contains(session.UserId) != true
+            ? blank
+            : e.Payload;
+}

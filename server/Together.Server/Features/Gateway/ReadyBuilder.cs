@@ -1,0 +1,131 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Microsoft.EntityFrameworkCore;
+using Together.Data;
+using Together.Data.Entities;
+using Together.Server.Features.Channels;
+using Together.Server.Features.Guilds;
+using Together.Server.Features.Members;
+using Together.Server.Features.Permissions;
+using Together.Server.Features.Users;
+using P = Together.Server.Features.Permissions.Permissions;
+
+namespace Together.Server.Features.Gateway;
+
+/// <summary>Builds READY and the GUILD_CREATE that follows for each of the user's guilds.</summary>
+public sealed class ReadyBuilder(TogetherDb db, GuildStates states, PresenceTracker presence, TimeProvider time)
+{
+    public async Task<List<long>> GuildIdsAsync(long userId, CancellationToken cancellationToken) =>
+        await db.GuildMembers.AsNoTracking().Where(m => m.UserId == userId).OrderBy(m => m.GuildId)
+            .Select(m => m.GuildId).ToListAsync(cancellationToken);
+
+    public async Task<byte[]?> ReadyAsync(GatewaySession session, IReadOnlyList<long> guildIds, string resumeUrl, CancellationToken cancellationToken)
+    {
+        var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == session.UserId && u.DeletedAt == null, cancellationToken);
+        if (user is null)
+            return null;
+        var ready = new JsonObject
+        {
+            ["v"] = 10,
+            ["user"] = JsonSerializer.SerializeToNode(CurrentUserObject.From(user), GatewayJson.Options),
+            ["guilds"] = new JsonArray(guildIds.Select(id => (JsonNode)new JsonObject { ["id"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["unavailable"] = true }).ToArray()),
+            ["session_id"] = session.Id,
+            ["session_type"] = "normal",
+            ["resume_gateway_url"] = resumeUrl,
+            ["application"] = new JsonObject { ["id"] = user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["flags"] = 0 },
+            ["private_channels"] = new JsonArray(),
+            ["relationships"] = new JsonArray(),
+            ["presences"] = new JsonArray(),
+        };
+        if (session.ShardCount > 1)
+            ready["shard"] = new JsonArray(session.ShardId, session.ShardCount);
+        return JsonSerializer.SerializeToUtf8Bytes(ready, GatewayJson.Options);
+    }
+
+    /// <summary>
+    /// A guild as the member sees it: the channels they can view, every role, the members (all of
+    /// them up to <paramref name="largeThreshold"/>, else only themselves; op 8 asks for the rest),
+    /// the online members' presences and the voice states.
+    /// </summary>
+    public async Task<byte[]?> GuildCreateAsync(long guildId, long userId, int largeThreshold, CancellationToken cancellationToken)
+    {
+        var guild = await db.Guilds.AsNoTracking().SingleOrDefaultAsync(g => g.Id == guildId, cancellationToken);
+        if (guild is null)
+            return null;
+        var state = await states.GetOrLoadAsync(guildId, cancellationToken);
+        var roles = await db.Roles.AsNoTracking().Where(r => r.GuildId == guildId).ToListAsync(cancellationToken);
+        var channels = await db.Channels.AsNoTracking().Include(c => c.PermissionOverwrites).Where(c => c.GuildId == guildId).ToListAsync(cancellationToken);
+        var memberCount = await db.GuildMembers.CountAsync(m => m.GuildId == guildId, cancellationToken);
+        var large = memberCount > largeThreshold;
+        var membersQuery = db.GuildMembers.AsNoTracking().Include(m => m.User).Include(m => m.Roles).Where(m => m.GuildId == guildId);
+        var members = large
+            ? await membersQuery.Where(m => m.UserId == userId).ToListAsync(cancellationToken)
+            : await membersQuery.OrderBy(m => m.UserId).ToListAsync(cancellationToken);
+        var me = members.SingleOrDefault(m => m.UserId == userId);
+        if (me is null)
+            return null;
+        var voiceStates = await db.VoiceStates.AsNoTracking().Where(v => v.GuildId == guildId).ToListAsync(cancellationToken);
+
+        var node = JsonSerializer.SerializeToNode(GuildObject.From(guild, roles, memberCount), GatewayJson.Options)!.AsObject();
+        node["joined_at"] = JsonSerializer.SerializeToNode(me.JoinedAt, GatewayJson.Options);
+        node["large"] = large;
+        node["unavailable"] = false;
+        node["member_count"] = memberCount;
+        node["channels"] = JsonSerializer.SerializeToNode(channels
+            .Where(c => (state.PermissionsIn(userId, c.Id) & P.ViewChannel) != 0)
+            .OrderBy(c => c.Position).ThenBy(c => c.Id)
+            .Select(ChannelObject.From).ToList(), GatewayJson.Options);
+        node["members"] = JsonSerializer.SerializeToNode(members.Select(m => MemberObject.From(m, time)).ToList(), GatewayJson.Options);
+        node["presences"] = JsonSerializer.SerializeToNode(members
+            .Select(m => presence.For(m.UserId, null)).Where(p => p.Status != "offline").ToList(), GatewayJson.Options);
+        node["voice_states"] = JsonSerializer.SerializeToNode(voiceStates.Select(v => new
+        {
+            guild_id = v.GuildId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            channel_id = v.ChannelId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            user_id = v.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            session_id = v.SessionId,
+            deaf = false,
+            mute = false,
+            self_deaf = v.SelfDeaf,
+            self_mute = v.SelfMute,
+            self_video = v.SelfVideo,
+            suppress = v.Suppress,
+        }).ToList(), GatewayJson.Options);
+        node["threads"] = new JsonArray();
+        node["stage_instances"] = new JsonArray();
+        node["guild_scheduled_events"] = new JsonArray();
+        node["soundboard_sounds"] = new JsonArray();
+        return JsonSerializer.SerializeToUtf8Bytes(node, GatewayJson.Options);
+    }
+
+    /// <summary>
+    /// The GUILD_CREATE a user gets on joining or creating a guild. The cached state learns of
+    /// the new member first, so the channel list is computed with their permissions.
+    /// </summary>
+    public async Task<GatewayEvent?> JoinedAsync(long guildId, long userId, CancellationToken cancellationToken)
+    {
+        if (states.TryGet(guildId, out _))
+            await states.ReloadMemberAsync(guildId, userId, cancellationToken);
+        var payload = await GuildCreateAsync(guildId, userId, 250, cancellationToken);
+        return payload is null ? null : GuildEvents.GuildCreateFor(guildId, userId, payload);
+    }
+
+    /// <summary>Members for op 8: by name prefix or ids, up to <paramref name="limit"/> (0 = all).</summary>
+    public async Task<List<GuildMember>> MembersAsync(long guildId, string? query, IReadOnlyList<long>? userIds, int limit, CancellationToken cancellationToken)
+    {
+        var members = db.GuildMembers.AsNoTracking().Include(m => m.User).Include(m => m.Roles).Where(m => m.GuildId == guildId);
+        if (userIds is { Count: > 0 })
+            members = members.Where(m => userIds.Contains(m.UserId));
+        else if (!string.IsNullOrEmpty(query))
+        {
+            var prefix = query.ToLowerInvariant();
+#pragma warning disable CA1862 // EF Core translates ToLower()/StartsWith to SQL; the StringComparison overload does not translate.
+            members = members.Where(m => m.User!.NormalizedUsername.StartsWith(prefix) || (m.Nick != null && m.Nick.ToLower().StartsWith(prefix)));
+#pragma warning restore CA1862
+        }
+        members = members.OrderBy(m => m.UserId);
+        if (limit > 0)
+            members = members.Take(limit);
+        return await members.ToListAsync(cancellationToken);
+    }
+}
