@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite: builds the solution, starts a throwaway PostgreSQL cluster (installing
-# PostgreSQL and Chromium first when missing, as root), runs each test assembly, stops the cluster even on failure,
+# PostgreSQL, Redis and Chromium first when missing, as root; the scale-out tests start their own
+# redis-server and stop it), runs each test assembly, stops the cluster even on failure,
 # and ends with one line "N passed, N failed" summing every suite.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -11,6 +12,7 @@ rm -rf "$results" && mkdir -p "$results"
 need_apt=()
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || need_apt+=(postgresql)
 [ -x /usr/bin/chromium ] || need_apt+=(chromium)
+command -v redis-server >/dev/null || need_apt+=(redis-server)
 if [ ${#need_apt[@]} -gt 0 ]; then
   echo "== installing ${need_apt[*]}"
   if [ "$(id -u)" = 0 ]; then

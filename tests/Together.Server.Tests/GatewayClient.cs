@@ -42,19 +42,25 @@ public sealed class GatewayClient : IAsyncDisposable
 
     public List<byte[]> RawBinaryFrames { get; } = [];
 
-    public static async Task<GatewayClient> ConnectAsync(RunningServer server, string query = "?v=10&encoding=json", bool zlib = false)
+    public static Task<GatewayClient> ConnectAsync(RunningServer server, string query = "?v=10&encoding=json", bool zlib = false) =>
+        ConnectAsync(new Uri($"ws://{server.Address.Authority}/gateway{query}"), zlib);
+
+    public static async Task<GatewayClient> ConnectAsync(Uri uri, bool zlib = false)
     {
         var client = new GatewayClient(zlib);
-        var uri = new Uri($"ws://{server.Address.Authority}/gateway{query}");
-        await client._socket.ConnectAsync(uri, TestContext.Current.CancellationToken);
+        var ws = new UriBuilder(uri) { Scheme = uri.Scheme == "https" ? "wss" : uri.Scheme == "http" ? "ws" : uri.Scheme }.Uri;
+        await client._socket.ConnectAsync(ws, TestContext.Current.CancellationToken);
         client._receiving = client.ReceiveLoopAsync();
         return client;
     }
 
     /// <summary>HELLO, IDENTIFY, READY and every GUILD_CREATE READY announced.</summary>
-    public static async Task<GatewayClient> IdentifyAsync(RunningServer server, string token, int intents = AllIntents, object? presence = null)
+    public static Task<GatewayClient> IdentifyAsync(RunningServer server, string token, int intents = AllIntents, object? presence = null) =>
+        IdentifyAsync(new Uri($"ws://{server.Address.Authority}/gateway?v=10&encoding=json"), token, intents, presence);
+
+    public static async Task<GatewayClient> IdentifyAsync(Uri uri, string token, int intents = AllIntents, object? presence = null)
     {
-        var client = await ConnectAsync(server);
+        var client = await ConnectAsync(uri);
         var hello = await client.NextAsync(f => f.Op == 10);
         client.HeartbeatInterval = hello.D.GetProperty("heartbeat_interval").GetInt32();
         await client.SendAsync(new

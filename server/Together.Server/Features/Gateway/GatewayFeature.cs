@@ -27,7 +27,20 @@ public static class GatewayFeature
         services.AddSingleton<PresencePublisher>();
         services.AddSingleton<Dispatcher>();
         services.AddHostedService(provider => provider.GetRequiredService<Dispatcher>());
-        services.AddSingleton<IEventBus, InProcessEventBus>();
+        // One place knows the event-bus transport: Redis when configured (several instances), else in-process.
+        var redis = configuration["Redis:ConnectionString"];
+        if (string.IsNullOrWhiteSpace(redis))
+            services.AddSingleton<IEventBus, InProcessEventBus>();
+        else
+        {
+            var options = StackExchange.Redis.ConfigurationOptions.Parse(redis);
+            options.AbortOnConnectFail = false;
+            options.ClientName = "together";
+            services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(_ => StackExchange.Redis.ConnectionMultiplexer.Connect(options));
+            services.AddSingleton<RedisEventBus>();
+            services.AddSingleton<IEventBus>(provider => provider.GetRequiredService<RedisEventBus>());
+            services.AddHostedService(provider => provider.GetRequiredService<RedisEventBus>());
+        }
         services.AddSingleton<GatewayServer>();
         services.AddSingleton<GatewayJanitor>();
         services.AddHostedService(provider => provider.GetRequiredService<GatewayJanitor>());
