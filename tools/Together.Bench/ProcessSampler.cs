@@ -1,0 +1,150 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Together.Bench;
+
+/// <summary>One reading of the machine's processes, <see cref="At"/> seconds after the sampler started.</summary>
+internal readonly record struct ProcessSample(double At, long ServerRssKb, double ServerCpuSeconds, double DatabaseCpuSeconds, double ClientCpuSeconds);
+
+/// <summary>CPU and memory over a window of a run. CPU is in percent of one core (this machine has two: 200 % is everything).</summary>
+internal sealed record ResourceWindow(
+    double Seconds, double ServerCpuPercent, double DatabaseCpuPercent, double ClientCpuPercent,
+    double ServerRssSteadyMb, double ServerRssPeakMb, double ServerRssLifetimePeakMb);
+
+/// <summary>
+/// Reads the spawned server's CPU time and RSS from /proc every 250 ms, the PostgreSQL cluster's
+/// CPU (postmaster, its live backends, and the children it has reaped), and this process's own
+/// CPU, so a report can say whether the client or the database was the limit.
+/// </summary>
+internal sealed class ProcessSampler : IAsyncDisposable
+{
+    // USER_HZ: the unit of /proc/<pid>/stat times, 100 on every Linux architecture .NET runs on.
+    private const double TicksPerSecond = 100.0;
+
+    private readonly int? _serverPid;
+    private readonly int? _postmasterPid;
+    private readonly List<ProcessSample> _samples = [];
+    private readonly Stopwatch _clock = Stopwatch.StartNew();
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _loop;
+
+    public ProcessSampler(int? serverPid, int? postmasterPid)
+    {
+        _serverPid = serverPid;
+        _postmasterPid = postmasterPid;
+        _loop = Task.Run(LoopAsync);
+    }
+
+    public double Now => _clock.Elapsed.TotalSeconds;
+
+    public ProcessSample Take()
+    {
+        var sample = Read();
+        lock (_samples)
+            _samples.Add(sample);
+        return sample;
+    }
+
+    /// <summary>Resources between two moments (from <see cref="Now"/>); steady RSS is the median sample, peak the largest.</summary>
+    public ResourceWindow Window(double from, double to)
+    {
+        var end = Take();
+        List<ProcessSample> inside;
+        lock (_samples)
+            inside = _samples.Where(s => s.At >= from && s.At <= to + 0.3).OrderBy(s => s.At).ToList();
+        if (inside.Count < 2)
+            inside = [.. inside, end];
+        var first = inside[0];
+        var last = inside[^1];
+        var seconds = Math.Max(0.001, last.At - first.At);
+        var rss = inside.Select(s => s.ServerRssKb).Order().ToList();
+        return new ResourceWindow(
+            Math.Round(seconds, 1),
+            Percent(last.ServerCpuSeconds - first.ServerCpuSeconds, seconds),
+            Percent(last.DatabaseCpuSeconds - first.DatabaseCpuSeconds, seconds),
+            Percent(last.ClientCpuSeconds - first.ClientCpuSeconds, seconds),
+            Mb(rss[rss.Count / 2]), Mb(rss[^1]), Mb(ReadStatusKb(_serverPid, "VmHWM:")));
+    }
+
+    public long ServerRssKb() => ReadStatusKb(_serverPid, "VmRSS:");
+
+    private static double Percent(double cpuSeconds, double seconds) => Math.Round(cpuSeconds / seconds * 100, 1);
+
+    private static double Mb(long kb) => Math.Round(kb / 1024.0, 1);
+
+    private async Task LoopAsync()
+    {
+        using var timer = new PeriodicTimer(TimeSpan.FromMilliseconds(250));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(_stop.Token))
+                Take();
+        }
+        catch (OperationCanceledException)
+        {
+            // Stopped.
+        }
+    }
+
+    private ProcessSample Read()
+    {
+        var server = _serverPid is { } pid ? ReadStat(pid) : default;
+        double database = 0;
+        if (_postmasterPid is { } postmaster)
+        {
+            var main = ReadStat(postmaster);
+            database = main.Own + main.Reaped;
+            foreach (var dir in Directory.EnumerateDirectories("/proc"))
+                if (int.TryParse(Path.GetFileName(dir), NumberStyles.None, CultureInfo.InvariantCulture, out var child) && child != postmaster)
+                {
+                    var stat = ReadStat(child);
+                    if (stat.Parent == postmaster)
+                        database += stat.Own;
+                }
+        }
+        using var self = Process.GetCurrentProcess();
+        return new ProcessSample(Now, ReadStatusKb(_serverPid, "VmRSS:"), server.Own, database, self.TotalProcessorTime.TotalSeconds);
+    }
+
+    private readonly record struct Stat(int Parent, double Own, double Reaped);
+
+    private static Stat ReadStat(int pid)
+    {
+        try
+        {
+            var text = File.ReadAllText($"/proc/{pid}/stat");
+            // "pid (comm) state ppid ...": comm may hold spaces, so count fields after the last ')'.
+            var fields = text[(text.LastIndexOf(')') + 2)..].Split(' ');
+            double F(int field) => double.Parse(fields[field - 3], CultureInfo.InvariantCulture) / TicksPerSecond;
+            return new Stat(int.Parse(fields[1], CultureInfo.InvariantCulture), F(14) + F(15), F(16) + F(17));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or IndexOutOfRangeException)
+        {
+            return default; // The process ended between listing and reading.
+        }
+    }
+
+    private static long ReadStatusKb(int? pid, string field)
+    {
+        if (pid is null)
+            return 0;
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+                if (line.StartsWith(field, StringComparison.Ordinal))
+                    return long.Parse(line.AsSpan(field.Length).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            // Gone.
+        }
+        return 0;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stop.CancelAsync();
+        await _loop;
+        _stop.Dispose();
+    }
+}
