@@ -1,0 +1,6 @@
+export * from './errors';
+export * from './tokens';
+export * from './types';
+export * from './rest';
+export * from './gateway';
+export * from './catchup';
