@@ -1,0 +1,200 @@
+import {
+  ApiError, GatewayClient, RateLimitError, RestClient, catchUpMessages, type GatewayState, type Message,
+  type Snowflake, type Status,
+} from '@together/shared';
+import { ServerData, type StoredMessage } from './state/data';
+import { applyDispatch } from './state/events';
+
+export const PAGE = 50;
+
+/** Words a person can act on, for an error from the API. */
+export function describeError(e: unknown): string {
+  if (e instanceof RateLimitError) {
+    const s = Math.max(1, Math.ceil(e.retryAfter));
+    return e.code === 20016 ? `Slowmode is on: wait ${s}s before sending again.` : `You are sending too fast: try again in ${s}s.`;
+  }
+  if (e instanceof ApiError) {
+    if (e.status === 403) return e.code === 50013 ? 'You do not have permission to do that here.' : 'You cannot access this.';
+    if (e.fieldErrors.length) return e.fieldErrors.map((f) => f.message).join(' ');
+    return e.message;
+  }
+  if (e instanceof Error) return e.message;
+  return String(e);
+}
+
+let nonceCounter = 0;
+function makeNonce() {
+  // ≤ 25 characters, unique enough per client: time + counter + random.
+  return `${Date.now().toString(36)}${(nonceCounter++ % 1296).toString(36)}${Math.floor(Math.random() * 1e6).toString(36)}`.slice(0, 25);
+}
+
+/**
+ * One logged-in session: the REST client, the gateway and the stores it feeds. Created at login,
+ * disposed at logout; the React tree receives it through context.
+ */
+export class Session {
+  readonly data = new ServerData();
+  readonly gateway: GatewayClient;
+  gatewayState: GatewayState = 'idle';
+  private readonly stateListeners = new Set<() => void>();
+  private readonly loadingOlder = new Map<Snowflake, Promise<void>>();
+  private lastTyping = new Map<Snowflake, number>();
+
+  constructor(readonly rest: RestClient, private readonly onLoggedOut: () => void) {
+    this.gateway = new GatewayClient(
+      {
+        url: async () => (await this.rest.gatewayUrl()).url,
+        token: () => this.rest.accessToken(),
+      },
+      {
+        dispatch: (t, d) => applyDispatch(this.data, t, d),
+        state: (s) => {
+          this.gatewayState = s;
+          this.stateListeners.forEach((l) => l());
+        },
+        ready: (_r, reidentified) => {
+          if (reidentified) void this.catchUp();
+        },
+        fatal: (code) => {
+          if (code === 4004) void this.recoverAuth();
+        },
+      },
+    );
+  }
+
+  start() {
+    this.gateway.start();
+  }
+
+  subscribeState = (l: () => void) => {
+    this.stateListeners.add(l);
+    return () => this.stateListeners.delete(l);
+  };
+
+  async logout() {
+    this.gateway.stop();
+    try {
+      await this.rest.logout();
+    } catch {
+      // The tokens are gone locally either way.
+    }
+    this.onLoggedOut();
+  }
+
+  dispose() {
+    this.gateway.stop();
+  }
+
+  /** The gateway said the token is bad: refresh once and reconnect, else the session is over. */
+  private async recoverAuth() {
+    try {
+      await this.rest.refresh();
+      this.gateway.start();
+    } catch {
+      this.onLoggedOut();
+    }
+  }
+
+  /** After a re-identify, fetch what was missed in every loaded channel and feed it through the switch. */
+  async catchUp() {
+    const missed = await catchUpMessages(this.rest, this.data.cursors());
+    for (const list of missed.values()) for (const m of list) applyDispatch(this.data, 'MESSAGE_CREATE', m);
+  }
+
+  /** First page of a channel (newest 50), once. */
+  async openChannel(channelId: Snowflake) {
+    if (this.data.timelines.has(channelId)) return;
+    const page = await this.rest.messages(channelId, { limit: PAGE });
+    this.data.addMessages(channelId, page, { older: true, hasMore: page.length === PAGE });
+  }
+
+  /** The page before the oldest loaded message (keyset paging with `before=`). */
+  loadOlder(channelId: Snowflake): Promise<void> {
+    const running = this.loadingOlder.get(channelId);
+    if (running) return running;
+    const t = this.data.timelines.get(channelId);
+    if (!t || !t.hasMore || !t.ids.length) return Promise.resolve();
+    const p = this.rest
+      .messages(channelId, { before: t.ids[0], limit: PAGE })
+      .then((page) => this.data.addMessages(channelId, page, { older: true, hasMore: page.length === PAGE }))
+      .finally(() => this.loadingOlder.delete(channelId));
+    this.loadingOlder.set(channelId, p);
+    return p;
+  }
+
+  /**
+   * Optimistic send: a local copy shows at once; the REST answer or the gateway echo (same
+   * `nonce`), whichever comes first, replaces it. `enforce_nonce` makes a retry safe.
+   */
+  async send(channelId: Snowflake, content: string, retryNonce?: string) {
+    const nonce = retryNonce ?? makeNonce();
+    const key = `pending:${nonce}`;
+    const self = this.data.selfId ? this.data.users.get(this.data.selfId) : undefined;
+    const local: StoredMessage = {
+      id: key,
+      channel_id: channelId,
+      author: self ?? { id: this.data.selfId ?? '0', username: 'me' },
+      content,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      type: 0,
+      nonce,
+      pending: 'sending',
+    };
+    this.data.messages.set(key, local);
+    this.data.timelines.update(channelId, (t) => {
+      const base = t ?? { ids: [], pending: [], hasMore: false };
+      return { ...base, pending: base.pending.includes(key) ? base.pending : [...base.pending, key] };
+    });
+    try {
+      const m = await this.rest.sendMessage(channelId, { content, nonce, enforce_nonce: true });
+      this.reconcile(channelId, key, m);
+    } catch (e) {
+      this.data.messages.update(key, (old) => old && { ...old, pending: 'failed', error: describeError(e) });
+    }
+  }
+
+  private reconcile(channelId: Snowflake, key: string, m: Message) {
+    const t = this.data.timelines.get(channelId);
+    if (t?.pending.includes(key)) {
+      this.data.messages.delete(key);
+      this.data.timelines.set(channelId, { ...t, pending: t.pending.filter((p) => p !== key) });
+    }
+    if (!this.data.messages.has(m.id)) this.data.addMessages(channelId, [m]);
+  }
+
+  retry(channelId: Snowflake, key: string) {
+    const m = this.data.messages.get(key);
+    if (!m) return;
+    void this.send(channelId, m.content, String(m.nonce));
+  }
+
+  discard(channelId: Snowflake, key: string) {
+    this.data.messages.delete(key);
+    this.data.timelines.update(channelId, (t) => t && { ...t, pending: t.pending.filter((p) => p !== key) });
+  }
+
+  /** POST /typing at most every 8 s while the user types (the indicator lasts 10 s). */
+  typing(channelId: Snowflake) {
+    const now = Date.now();
+    if (now - (this.lastTyping.get(channelId) ?? 0) < 8000) return;
+    this.lastTyping.set(channelId, now);
+    this.rest.typing(channelId).catch(() => undefined);
+  }
+
+  stoppedTyping(channelId: Snowflake) {
+    this.lastTyping.delete(channelId);
+  }
+
+  async toggleReaction(channelId: Snowflake, messageId: Snowflake, emoji: string) {
+    const m = this.data.messages.get(messageId);
+    const mine = m?.reactions?.find((r) => r.emoji.name === emoji)?.me;
+    if (mine) await this.rest.removeReaction(channelId, messageId, emoji);
+    else await this.rest.addReaction(channelId, messageId, emoji);
+  }
+
+  setStatus(status: Status) {
+    this.gateway.updatePresence(status);
+    if (this.data.selfId) this.data.presences.set(this.data.selfId, status === 'invisible' ? 'offline' : status);
+  }
+}

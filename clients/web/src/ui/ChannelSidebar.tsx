@@ -1,0 +1,134 @@
+import { useState } from 'react';
+import { ChannelType, compareIds, type Channel, type Guild, type Status } from '@together/shared';
+import { useSession } from '../context';
+import { useCollection } from '../state/collection';
+import { describeError } from '../session';
+import { InviteDialog, Modal } from './Dialogs';
+
+const byPosition = (a: Channel, b: Channel) => a.position - b.position || compareIds(a.id, b.id);
+
+export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; channelId?: string; onSelect: (id: string) => void }) {
+  const session = useSession();
+  const { data } = session;
+  useCollection(data.channels);
+  const [menu, setMenu] = useState(false);
+  const [inviting, setInviting] = useState(false);
+  const [leaving, setLeaving] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const channels = guild ? data.guildChannels(guild.id) : [];
+  const categories = channels.filter((c) => c.type === ChannelType.GuildCategory).sort(byPosition);
+  const loose = channels.filter((c) => c.type !== ChannelType.GuildCategory && !c.parent_id).sort(byPosition);
+  const inCategory = (id: string) => channels.filter((c) => c.parent_id === id && c.type !== ChannelType.GuildCategory).sort(byPosition);
+  const isOwner = guild && guild.owner_id === data.selfId;
+
+  const item = (c: Channel) => {
+    const voice = c.type === ChannelType.GuildVoice;
+    return (
+      <li key={c.id}>
+        <button
+          className={c.id === channelId ? 'channel selected' : 'channel'}
+          aria-current={c.id === channelId ? 'page' : undefined}
+          disabled={voice}
+          title={voice ? 'Voice channels arrive with the voice issue' : undefined}
+          onClick={() => onSelect(c.id)}
+        >
+          <span className="channel-icon" aria-hidden="true">{voice ? '🔊' : '#'}</span>
+          <span>{c.name}</span>
+        </button>
+      </li>
+    );
+  };
+
+  return (
+    <aside className="channel-sidebar" aria-label="Channels">
+      <header className="guild-header">
+        <h1>{guild?.name ?? 'Together'}</h1>
+        {guild && (
+          <button className="icon-button" aria-label="Server menu" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>
+            ⌄
+          </button>
+        )}
+      </header>
+      {menu && guild && (
+        <ul className="menu" role="menu" aria-label="Server menu">
+          <li role="none">
+            <button role="menuitem" onClick={() => { setMenu(false); setInviting(true); }} disabled={!channelId}>Invite People</button>
+          </li>
+          {!isOwner && (
+            <li role="none">
+              <button role="menuitem" className="danger" onClick={() => { setMenu(false); setLeaving(true); }}>Leave Server</button>
+            </li>
+          )}
+        </ul>
+      )}
+      <nav className="channel-list" aria-label={guild ? `${guild.name} channels` : 'Channels'}>
+        <ul>{loose.map(item)}</ul>
+        {categories.map((cat) => (
+          <section key={cat.id} aria-label={cat.name}>
+            <h3 className="category">{cat.name}</h3>
+            <ul>{inCategory(cat.id).map(item)}</ul>
+          </section>
+        ))}
+      </nav>
+      <UserPanel />
+      {inviting && channelId && <InviteDialog channelId={channelId} onClose={() => setInviting(false)} />}
+      {leaving && guild && (
+        <Modal title={`Leave '${guild.name}'`} onClose={() => setLeaving(false)}>
+          <p>Are you sure you want to leave <strong>{guild.name}</strong>?</p>
+          {error && <p className="form-error" role="alert">{error}</p>}
+          <div className="row end">
+            <button onClick={() => setLeaving(false)}>Cancel</button>
+            <button
+              className="danger primary"
+              onClick={() =>
+                session.rest.leaveGuild(guild.id).then(
+                  () => setLeaving(false),
+                  (e) => setError(describeError(e)),
+                )
+              }
+            >
+              Leave Server
+            </button>
+          </div>
+        </Modal>
+      )}
+    </aside>
+  );
+}
+
+const STATUSES: Array<[Status, string]> = [
+  ['online', 'Online'],
+  ['idle', 'Idle'],
+  ['dnd', 'Do Not Disturb'],
+  ['invisible', 'Invisible'],
+];
+
+function UserPanel() {
+  const session = useSession();
+  const { data } = session;
+  useCollection(data.users);
+  useCollection(data.presences);
+  const [open, setOpen] = useState(false);
+  const me = data.selfId ? data.users.get(data.selfId) : undefined;
+  const status = (data.selfId && data.presences.get(data.selfId)) || 'online';
+  return (
+    <footer className="user-panel">
+      <span className={`avatar status-${status}`} aria-hidden="true">{me ? [...me.username][0].toUpperCase() : '?'}</span>
+      <span className="user-name" data-testid="self-name">{me?.global_name || me?.username || '…'}</span>
+      <button className="icon-button" aria-label="Set status" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>●</button>
+      <button className="icon-button" aria-label="Log out" title="Log out" onClick={() => void session.logout()}>⎋</button>
+      {open && (
+        <ul className="menu status-menu" role="menu" aria-label="Status">
+          {STATUSES.map(([s, label]) => (
+            <li role="none" key={s}>
+              <button role="menuitemradio" aria-checked={status === s || (s === 'invisible' && status === 'offline')} onClick={() => { session.setStatus(s); setOpen(false); }}>
+                <span className={`dot status-${s === 'invisible' ? 'offline' : s}`} aria-hidden="true" /> {label}
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </footer>
+  );
+}

@@ -1,0 +1,340 @@
+import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactElement, type RefObject } from "react";
+import { snowflakeTime, type Channel } from '@together/shared';
+import { useSession } from '../context';
+import { useCollection } from '../state/collection';
+import type { ServerData, StoredMessage } from '../state/data';
+import { describeError } from '../session';
+import { Markdown, type MentionNames } from '../markdown';
+
+const GROUP_MS = 7 * 60_000;
+const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
+
+function time(m: StoredMessage) {
+  return m.pending ? Date.parse(m.timestamp) : snowflakeTime(m.id);
+}
+
+function sameDay(a: number, b: number) {
+  const x = new Date(a);
+  const y = new Date(b);
+  return x.getFullYear() === y.getFullYear() && x.getMonth() === y.getMonth() && x.getDate() === y.getDate();
+}
+
+function mentionNames(data: ServerData, guildId: string): MentionNames {
+  return {
+    user: (id) => data.displayName(id, guildId),
+    channel: (id) => data.channels.get(id)?.name ?? 'unknown',
+    role: (id) => {
+      const r = data.roles.get(id);
+      return { name: r ? (r.id === guildId ? 'everyone' : r.name) : 'unknown-role', color: r?.color ? `#${r.color.toString(16).padStart(6, '0')}` : undefined };
+    },
+  };
+}
+
+export function ChatView({ channel, guildId }: { channel: Channel; guildId: string }) {
+  const session = useSession();
+  const { data } = session;
+  useCollection(data.timelines);
+  useCollection(data.messages);
+  useCollection(data.users);
+  useCollection(data.members);
+  const [loadError, setLoadError] = useState<string | null>(null);
+  const [editing, setEditing] = useState<string | null>(null);
+  const listRef = useRef<HTMLDivElement>(null);
+  const composerRef = useRef<HTMLTextAreaElement>(null);
+  const anchor = useRef<{ height: number; top: number; atBottom: boolean; older: boolean } | null>(null);
+
+  useEffect(() => {
+    session.openChannel(channel.id).catch((e) => setLoadError(describeError(e)));
+  }, [channel.id, session]);
+
+  const timeline = data.timelines.get(channel.id);
+  const list: StoredMessage[] = [];
+  for (const id of timeline?.ids ?? []) {
+    const m = data.messages.get(id);
+    if (m) list.push(m);
+  }
+  for (const id of timeline?.pending ?? []) {
+    const m = data.messages.get(id);
+    if (m) list.push(m);
+  }
+  const lastId = list.length ? list[list.length - 1].id : '';
+  const firstId = list.length ? list[0].id : '';
+
+  // Keep the view pinned to the bottom for new messages, and in place when older ones load above.
+  useLayoutEffect(() => {
+    const el = listRef.current;
+    if (!el) return;
+    const a = anchor.current;
+    if (a?.older) el.scrollTop = a.top + (el.scrollHeight - a.height);
+    else if (!a || a.atBottom) el.scrollTop = el.scrollHeight;
+    anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: true, older: false };
+  }, [lastId, firstId, list.length]);
+
+  const onScroll = () => {
+    const el = listRef.current;
+    if (!el) return;
+    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
+    anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom, older: false };
+    if (el.scrollTop < 300 && timeline?.hasMore) {
+      anchor.current.older = true;
+      session.loadOlder(channel.id).catch((e) => setLoadError(describeError(e)));
+    }
+  };
+
+  const names = mentionNames(data, guildId);
+  const items: ReactElement[] = [];
+  let prev: StoredMessage | undefined;
+  for (const m of list) {
+    const t = time(m);
+    const newDay = !prev || !sameDay(time(prev), t);
+    if (newDay) {
+      items.push(
+        <li key={`day-${m.id}`} className="date-divider" role="separator">
+          <span>{new Date(t).toLocaleDateString(undefined, { year: 'numeric', month: 'long', day: 'numeric' })}</span>
+        </li>,
+      );
+    }
+    const grouped = !!prev && !newDay && prev.author.id === m.author.id && t - time(prev) < GROUP_MS && !m.referenced_message;
+    items.push(
+      <MessageRow
+        key={m.id}
+        m={m}
+        grouped={grouped}
+        guildId={guildId}
+        names={names}
+        own={m.author.id === data.selfId}
+        editing={editing === m.id}
+        setEditing={(on) => {
+          setEditing(on ? m.id : null);
+          if (!on) composerRef.current?.focus();
+        }}
+      />,
+    );
+    prev = m;
+  }
+
+  const editLast = () => {
+    for (let i = list.length - 1; i >= 0; i--) {
+      if (list[i].author.id === data.selfId && !list[i].pending) {
+        setEditing(list[i].id);
+        return true;
+      }
+    }
+    return false;
+  };
+
+  return (
+    <section className="chat" aria-label={`#${channel.name}`}>
+      <div className="message-scroller" ref={listRef} onScroll={onScroll}>
+        {timeline && !timeline.hasMore && (
+          <div className="channel-start">
+            <h3>Welcome to #{channel.name}!</h3>
+            <p>This is the start of the #{channel.name} channel.</p>
+          </div>
+        )}
+        {timeline?.hasMore && <p className="loading-older">Loading older messages…</p>}
+        {loadError && <p className="form-error" role="alert">{loadError}</p>}
+        <ol className="messages" aria-label={`Messages in #${channel.name}`} aria-live="polite" aria-relevant="additions">
+          {items}
+        </ol>
+      </div>
+      <TypingIndicator channelId={channel.id} guildId={guildId} />
+      <Composer channel={channel} inputRef={composerRef} onEditLast={editLast} />
+    </section>
+  );
+}
+
+const MessageRow = memo(function MessageRow(props: {
+  m: StoredMessage;
+  grouped: boolean;
+  guildId: string;
+  names: MentionNames;
+  own: boolean;
+  editing: boolean;
+  setEditing: (on: boolean) => void;
+}) {
+  const { m, grouped, guildId, names, own, editing, setEditing } = props;
+  const session = useSession();
+  const { data } = session;
+  const [confirmDelete, setConfirmDelete] = useState(false);
+  const [picker, setPicker] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+  const t = time(m);
+  const author = data.displayName(m.author.id, guildId);
+  const color = data.roleColor(m.author.id, guildId);
+  const stamp = new Date(t);
+
+  const react = (emoji: string) => {
+    setPicker(false);
+    session.toggleReaction(m.channel_id, m.id, emoji).catch((e) => setError(describeError(e)));
+  };
+
+  return (
+    <li
+      className={`message${grouped ? ' grouped' : ''}${m.pending ? ` ${m.pending}` : ''}`}
+      data-message-id={m.pending ? undefined : m.id}
+      aria-label={`${author}, ${stamp.toLocaleString()}`}
+    >
+      {!grouped && (
+        <div className="message-header">
+          <span className="avatar" aria-hidden="true">{[...author][0]?.toUpperCase()}</span>
+          <span className="author" style={{ color }}>{author}</span>
+          <time dateTime={stamp.toISOString()}>{stamp.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}</time>
+        </div>
+      )}
+      {m.referenced_message && (
+        <div className="reply-ref">↪ {data.displayName(m.referenced_message.author.id, guildId)}: {m.referenced_message.content.slice(0, 80)}</div>
+      )}
+      {editing ? (
+        <EditBox m={m} done={() => setEditing(false)} />
+      ) : (
+        <div className="content">
+          <Markdown text={m.content} names={names} />
+          {m.edited_timestamp && <span className="edited" title={new Date(m.edited_timestamp).toLocaleString()}> (edited)</span>}
+        </div>
+      )}
+      {m.pending === 'failed' && (
+        <div className="send-error" role="alert">
+          {m.error ?? 'Could not send.'}{' '}
+          <button className="link" onClick={() => session.retry(m.channel_id, m.id)}>Retry</button>{' '}
+          <button className="link" onClick={() => session.discard(m.channel_id, m.id)}>Discard</button>
+        </div>
+      )}
+      {!!m.reactions?.length && (
+        <div className="reactions">
+          {m.reactions.map((r) => (
+            <button
+              key={r.emoji.id ?? r.emoji.name}
+              className={r.me ? 'reaction me' : 'reaction'}
+              aria-pressed={r.me}
+              aria-label={`${r.emoji.name} ${r.count}, ${r.me ? 'remove your reaction' : 'react'}`}
+              onClick={() => react(r.emoji.name)}
+            >
+              <span aria-hidden="true">{r.emoji.name}</span> <span className="count" aria-hidden="true">{r.count}</span>
+            </button>
+          ))}
+        </div>
+      )}
+      {error && <div className="send-error" role="alert">{error}</div>}
+      {!m.pending && !editing && (
+        <div className="message-actions" role="group" aria-label="Message actions">
+          <button className="icon-button" aria-label="Add reaction" aria-expanded={picker} onClick={() => setPicker(!picker)}>☺</button>
+          {own && <button className="icon-button" aria-label="Edit message" onClick={() => setEditing(true)}>✎</button>}
+          {own && <button className="icon-button" aria-label="Delete message" onClick={() => setConfirmDelete(true)}>🗑</button>}
+        </div>
+      )}
+      {picker && (
+        <div className="emoji-picker" role="group" aria-label="Pick a reaction">
+          {QUICK_REACTIONS.map((e) => (
+            <button key={e} className="icon-button" aria-label={`React with ${e}`} onClick={() => react(e)}>{e}</button>
+          ))}
+        </div>
+      )}
+      {confirmDelete && (
+        <div className="confirm" role="alertdialog" aria-label="Delete message?">
+          Delete this message?{' '}
+          <button
+            className="danger"
+            autoFocus
+            onClick={() => {
+              setConfirmDelete(false);
+              session.rest.deleteMessage(m.channel_id, m.id).catch((e) => setError(describeError(e)));
+            }}
+          >
+            Delete
+          </button>{' '}
+          <button onClick={() => setConfirmDelete(false)}>Cancel</button>
+        </div>
+      )}
+    </li>
+  );
+});
+
+function EditBox({ m, done }: { m: StoredMessage; done: () => void }) {
+  const session = useSession();
+  const [text, setText] = useState(m.content);
+  const [error, setError] = useState<string | null>(null);
+  const save = async () => {
+    if (text.trim() === m.content) return done();
+    try {
+      await session.rest.editMessage(m.channel_id, m.id, text);
+      done();
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+  return (
+    <div className="edit-box">
+      <textarea
+        aria-label="Edit message"
+        autoFocus
+        value={text}
+        onChange={(e) => setText(e.target.value)}
+        onFocus={(e) => e.currentTarget.setSelectionRange(e.currentTarget.value.length, e.currentTarget.value.length)}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') done();
+          else if (e.key === 'Enter' && !e.shiftKey) {
+            e.preventDefault();
+            void save();
+          }
+        }}
+      />
+      <p className="hint">escape to cancel · enter to save</p>
+      {error && <p className="form-error" role="alert">{error}</p>}
+    </div>
+  );
+}
+
+function TypingIndicator({ channelId, guildId }: { channelId: string; guildId: string }) {
+  const { data } = useSession();
+  useCollection(data.typing);
+  const [now, setNow] = useState(Date.now());
+  const typing = data.typing.get(channelId);
+  const active = [...(typing?.entries() ?? [])].filter(([, until]) => until > now).map(([id]) => data.displayName(id, guildId));
+  useEffect(() => {
+    if (!active.length) return;
+    const t = setInterval(() => setNow(Date.now()), 1000);
+    return () => clearInterval(t);
+  }, [active.length]);
+  useEffect(() => setNow(Date.now()), [typing]);
+  let text = '';
+  if (active.length === 1) text = `${active[0]} is typing…`;
+  else if (active.length === 2) text = `${active[0]} and ${active[1]} are typing…`;
+  else if (active.length > 2) text = 'Several people are typing…';
+  return <div className="typing" aria-live="polite">{text}</div>;
+}
+
+function Composer({ channel, inputRef, onEditLast }: { channel: Channel; inputRef: RefObject<HTMLTextAreaElement | null>; onEditLast: () => boolean }) {
+  const session = useSession();
+  const [text, setText] = useState('');
+  const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
+    if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
+      e.preventDefault();
+      const content = text.trim();
+      if (!content) return;
+      setText('');
+      session.stoppedTyping(channel.id);
+      void session.send(channel.id, content);
+    } else if (e.key === 'ArrowUp' && !text) {
+      if (onEditLast()) e.preventDefault();
+    }
+  };
+  return (
+    <form className="composer" onSubmit={(e) => e.preventDefault()}>
+      <textarea
+        ref={inputRef}
+        aria-label={`Message #${channel.name}`}
+        placeholder={`Message #${channel.name}`}
+        rows={1}
+        maxLength={2000}
+        value={text}
+        autoFocus
+        onChange={(e) => {
+          setText(e.target.value);
+          if (e.target.value) session.typing(channel.id);
+        }}
+        onKeyDown={onKeyDown}
+      />
+    </form>
+  );
+}

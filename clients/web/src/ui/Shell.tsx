@@ -1,0 +1,132 @@
+import { useEffect, useState, useSyncExternalStore } from 'react';
+import { ChannelType } from '@together/shared';
+import { useSession } from '../context';
+import { useCollection } from '../state/collection';
+import { ServerRail } from './ServerRail';
+import { ChannelSidebar } from './ChannelSidebar';
+import { ChatView } from './ChatView';
+import { MemberList } from './MemberList';
+import { JoinDialog, CreateDialog } from './Dialogs';
+
+/** UI-only state (what is selected, which drawer is open) lives here, apart from server data. */
+export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | null; clearInvite: () => void }) {
+  const session = useSession();
+  const data = session.data;
+  useCollection(data.guilds);
+  useCollection(data.channels);
+  const gatewayState = useSyncExternalStore(session.subscribeState, () => session.gatewayState);
+
+  const [guildId, setGuildId] = useState<string | null>(() => localStorage.getItem('together.ui.guild'));
+  const [channelByGuild, setChannelByGuild] = useState<Record<string, string>>({});
+  const [drawer, setDrawer] = useState<'none' | 'nav' | 'members'>('none');
+  const [dialog, setDialog] = useState<'none' | 'create' | 'join'>(pendingInvite ? 'join' : 'none');
+
+  const guild = guildId ? data.guilds.get(guildId) : undefined;
+  const channels = guild ? data.guildChannels(guild.id) : [];
+  const textChannels = channels.filter((c) => c.type === ChannelType.GuildText).sort((a, b) => a.position - b.position);
+  const chosen = guild ? channelByGuild[guild.id] : undefined;
+  const channel =
+    (chosen && data.channels.get(chosen)) ||
+    (guild?.system_channel_id && data.channels.get(guild.system_channel_id)) ||
+    textChannels[0];
+
+  // Fall back to the first guild when the selected one is gone (left, deleted, not loaded).
+  useEffect(() => {
+    if (guildId && data.guilds.has(guildId)) return;
+    const first = data.guilds.keys().next();
+    if (!first.done) setGuildId(first.value);
+  }, [guildId, data.guilds.version]);
+
+  useEffect(() => {
+    if (guildId) localStorage.setItem('together.ui.guild', guildId);
+  }, [guildId]);
+
+  const selectGuild = (id: string) => {
+    setGuildId(id);
+  };
+  const selectChannel = (id: string) => {
+    if (guild) setChannelByGuild((m) => ({ ...m, [guild.id]: id }));
+    setDrawer('none');
+  };
+
+  return (
+    <div className={`shell drawer-${drawer}`}>
+      {gatewayState !== 'ready' && gatewayState !== 'idle' && (
+        <div className="connection-banner" role="status">
+          {gatewayState === 'stopped' ? 'Disconnected.' : 'Connecting…'}
+        </div>
+      )}
+      <div className="nav-pane" id="nav-pane">
+        <ServerRail
+          selected={guild?.id ?? null}
+          onSelect={selectGuild}
+          onCreate={() => setDialog('create')}
+          onJoin={() => setDialog('join')}
+        />
+        <ChannelSidebar guild={guild} channelId={channel?.id} onSelect={selectChannel} />
+      </div>
+      <main className="chat-pane">
+        <header className="chat-header">
+          <button
+            className="icon-button drawer-toggle"
+            aria-label="Open servers and channels"
+            aria-controls="nav-pane"
+            aria-expanded={drawer === 'nav'}
+            onClick={() => setDrawer(drawer === 'nav' ? 'none' : 'nav')}
+          >
+            ☰
+          </button>
+          <h2 className="channel-title">{channel ? <><span aria-hidden="true">#</span>{channel.name}</> : guild ? guild.name : 'Together'}</h2>
+          {channel?.topic && <span className="topic">{channel.topic}</span>}
+          {guild && (
+            <button
+              className="icon-button members-toggle"
+              aria-label="Show member list"
+              aria-controls="member-pane"
+              aria-expanded={drawer === 'members'}
+              onClick={() => setDrawer(drawer === 'members' ? 'none' : 'members')}
+            >
+              👥
+            </button>
+          )}
+        </header>
+        {channel && guild ? (
+          <ChatView key={channel.id} channel={channel} guildId={guild.id} />
+        ) : (
+          <div className="empty-state">
+            <p>{data.guilds.size ? 'Pick a channel.' : 'You are not in any server yet.'}</p>
+            <div className="row">
+              <button className="primary" onClick={() => setDialog('create')}>Create a server</button>
+              <button onClick={() => setDialog('join')}>Join a server</button>
+            </div>
+          </div>
+        )}
+      </main>
+      {guild && <MemberList guildId={guild.id} />}
+      {drawer !== 'none' && <div className="scrim" aria-hidden="true" onClick={() => setDrawer('none')} />}
+      {dialog === 'create' && (
+        <CreateDialog
+          onClose={() => setDialog('none')}
+          onCreated={(id) => {
+            setGuildId(id);
+            setDialog('none');
+          }}
+        />
+      )}
+      {dialog === 'join' && (
+        <JoinDialog
+          initial={pendingInvite ?? ''}
+          onClose={() => {
+            clearInvite();
+            setDialog('none');
+          }}
+          onJoined={(id) => {
+            clearInvite();
+            setGuildId(id);
+            setDialog('none');
+          }}
+        />
+      )}
+    </div>
+  );
+}
