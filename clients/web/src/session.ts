@@ -1,5 +1,5 @@
 import {
-  ApiError, GatewayClient, RateLimitError, RestClient, catchUpMessages, type GatewayState, type Message,
+  ApiError, GatewayClient, Op, RateLimitError, RestClient, catchUpMessages, type GatewayState, type Message,
   type Snowflake, type Status,
 } from '@together/shared';
 import { ServerData, type StoredMessage } from './state/data';
@@ -47,7 +47,17 @@ export class Session {
         token: () => this.rest.accessToken(),
       },
       {
-        dispatch: (t, d) => applyDispatch(this.data, t, d),
+        dispatch: (t, d) => {
+          applyDispatch(this.data, t, d);
+          // GUILD_MEMBER_ADD carries no presence: ask for the newcomer's with op 8, as Discord
+          // clients do; the answer (GUILD_MEMBERS_CHUNK) goes through the same switch.
+          if (t === 'GUILD_MEMBER_ADD') {
+            const m = d as { guild_id: Snowflake; user: { id: Snowflake } };
+            if (m.user.id !== this.data.selfId) {
+              this.gateway.send(Op.RequestGuildMembers, { guild_id: m.guild_id, user_ids: [m.user.id], presences: true, limit: 1 });
+            }
+          }
+        },
         state: (s) => {
           this.gatewayState = s;
           this.stateListeners.forEach((l) => l());

@@ -1,3 +1,4 @@
+import { ChevronIcon, LogoutIcon, SpeakerIcon, StatusIcon } from './icons';
 import { useState } from 'react';
 import { ChannelType, compareIds, type Channel, type Guild, type Status } from '@together/shared';
 import { useSession } from '../context';
@@ -33,7 +34,7 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
           title={voice ? 'Voice channels arrive with the voice issue' : undefined}
           onClick={() => onSelect(c.id)}
         >
-          <span className="channel-icon" aria-hidden="true">{voice ? '🔊' : '#'}</span>
+          <span className="channel-icon" aria-hidden="true">{voice ? <SpeakerIcon /> : '#'}</span>
           <span>{c.name}</span>
         </button>
       </li>
@@ -46,7 +47,7 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
         <h1>{guild?.name ?? 'Together'}</h1>
         {guild && (
           <button className="icon-button" aria-label="Server menu" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>
-            ⌄
+            <ChevronIcon />
           </button>
         )}
       </header>
@@ -116,8 +117,8 @@ function UserPanel() {
     <footer className="user-panel">
       <span className={`avatar status-${status}`} aria-hidden="true">{me ? [...me.username][0].toUpperCase() : '?'}</span>
       <span className="user-name" data-testid="self-name">{me?.global_name || me?.username || '…'}</span>
-      <button className="icon-button" aria-label="Set status" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>●</button>
-      <button className="icon-button" aria-label="Log out" title="Log out" onClick={() => void session.logout()}>⎋</button>
+      <button className="icon-button" aria-label="Set status" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}><StatusIcon /></button>
+      <button className="icon-button" aria-label="Log out" title="Log out" onClick={() => void session.logout()}><LogoutIcon /></button>
       {open && (
         <ul className="menu status-menu" role="menu" aria-label="Status">
           {STATUSES.map(([s, label]) => (

@@ -1,3 +1,4 @@
+import { EditIcon, SmileIcon, TrashIcon } from './icons';
 import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactElement, type RefObject } from "react";
 import { snowflakeTime, type Channel } from '@together/shared';
 import { useSession } from '../context';
@@ -218,9 +219,9 @@ const MessageRow = memo(function MessageRow(props: {
       {error && <div className="send-error" role="alert">{error}</div>}
       {!m.pending && !editing && (
         <div className="message-actions" role="group" aria-label="Message actions">
-          <button className="icon-button" aria-label="Add reaction" aria-expanded={picker} onClick={() => setPicker(!picker)}>☺</button>
-          {own && <button className="icon-button" aria-label="Edit message" onClick={() => setEditing(true)}>✎</button>}
-          {own && <button className="icon-button" aria-label="Delete message" onClick={() => setConfirmDelete(true)}>🗑</button>}
+          <button className="icon-button" aria-label="Add reaction" aria-expanded={picker} onClick={() => setPicker(!picker)}><SmileIcon /></button>
+          {own && <button className="icon-button" aria-label="Edit message" onClick={() => setEditing(true)}><EditIcon /></button>}
+          {own && <button className="icon-button" aria-label="Delete message" onClick={() => setConfirmDelete(true)}><TrashIcon /></button>}
         </div>
       )}
       {picker && (

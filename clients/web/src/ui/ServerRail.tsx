@@ -1,3 +1,4 @@
+import { JoinIcon, PlusIcon } from './icons';
 import { useSession } from '../context';
 import { useCollection } from '../state/collection';
 
@@ -26,10 +27,10 @@ export function ServerRail(props: { selected: string | null; onSelect: (id: stri
           </li>
         ))}
         <li>
-          <button className="server-icon action" aria-label="Create a server" title="Create a server" onClick={props.onCreate}>+</button>
+          <button className="server-icon action" aria-label="Create a server" title="Create a server" onClick={props.onCreate}><PlusIcon /></button>
         </li>
         <li>
-          <button className="server-icon action" aria-label="Join a server" title="Join a server" onClick={props.onJoin}>⇲</button>
+          <button className="server-icon action" aria-label="Join a server" title="Join a server" onClick={props.onJoin}><JoinIcon /></button>
         </li>
       </ul>
     </nav>

@@ -1,3 +1,4 @@
+import { MembersIcon, MenuIcon } from './icons';
 import { useEffect, useState, useSyncExternalStore } from 'react';
 import { ChannelType } from '@together/shared';
 import { useSession } from '../context';
@@ -74,7 +75,7 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
             aria-expanded={drawer === 'nav'}
             onClick={() => setDrawer(drawer === 'nav' ? 'none' : 'nav')}
           >
-            ☰
+            <MenuIcon />
           </button>
           <h2 className="channel-title">{channel ? <><span aria-hidden="true">#</span>{channel.name}</> : guild ? guild.name : 'Together'}</h2>
           {channel?.topic && <span className="topic">{channel.topic}</span>}
@@ -86,7 +87,7 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
               aria-expanded={drawer === 'members'}
               onClick={() => setDrawer(drawer === 'members' ? 'none' : 'members')}
             >
-              👥
+              <MembersIcon />
             </button>
           )}
         </header>
