@@ -64,6 +64,8 @@ export interface GatewayOptions {
   intents?: number;
   socket?: SocketFactory;
   random?: () => number;
+  /** Give up on a connection that sends no HELLO within this many ms. */
+  helloTimeout?: number;
   /** Back-off bounds in ms. */
   backoffBase?: number;
   backoffMax?: number;
@@ -200,6 +202,19 @@ export class GatewayClient {
       return;
     }
     this.ws = ws;
+    // A socket that never opens or never says HELLO would hang forever: give it a deadline.
+    this.heartbeatTimer = setTimeout(() => {
+      if (this.ws !== ws) return;
+      this.ws = null;
+      this.heartbeatTimer = null;
+      this.detach(ws);
+      try {
+        ws.close(RESUMABLE_CLOSE, 'no hello');
+      } catch {
+        // Never opened.
+      }
+      this.scheduleReconnect();
+    }, this.o.helloTimeout ?? 30_000);
     ws.onmessage = (ev) => {
       if (this.ws !== ws) return;
       let p: GatewayPayload;

@@ -217,6 +217,21 @@ describe('gateway', () => {
     expect(latest().sent[0].op).toBe(Op.Identify);
   });
 
+  test('a connection that never says HELLO is abandoned and retried', async () => {
+    const g = make();
+    g.start();
+    await flush();
+    const ws = latest();
+    vi.advanceTimersByTime(30_000);
+    expect(ws.closedWith).toBe(4900);
+    vi.advanceTimersByTime(g.backoffDelay(0));
+    await flush();
+    expect(FakeSocket.all).toHaveLength(2);
+    latest().serve({ op: Op.Hello, d: { heartbeat_interval: 40_000 } });
+    await flush();
+    expect(latest().sent[0].op).toBe(Op.Identify);
+  });
+
   test('stop() closes with 1000 and never reconnects', async () => {
     const g = make();
     g.start();
