@@ -5,13 +5,13 @@ namespace Together.Bench;
 /// <summary>Command-line options: <c>scenario --key value --flag</c>. Unknown keys are an error, so a typo never silently runs the defaults.</summary>
 internal sealed class BenchOptions
 {
-    private static readonly HashSet<string> Flags = ["spawn", "find-max", "no-build", "no-forwarded-for", "help"];
+    private static readonly HashSet<string> Flags = ["spawn", "find-max", "no-build", "no-forwarded-for", "help", "explain"];
 
     private static readonly HashSet<string> Keys =
     [
         "url", "db", "connection-string", "members", "senders", "rate", "duration", "warmup", "max-p99", "rate-factor",
         "max-rate", "step-duration", "messages", "pages", "searches", "clients", "out", "intents", "drain", "setup-parallelism",
-        "server-dll", "data-dir",
+        "server-dll", "data-dir", "server-env",
     ];
 
     private readonly Dictionary<string, string> _values = [];
@@ -80,6 +80,8 @@ internal sealed class BenchOptions
           --connection-string CS    PostgreSQL to use instead of a throwaway cluster (spawn), or to seed (history with --url)
           --no-build                skip `dotnet build server/Together.Server -c Release`
           --no-forwarded-for        do not send X-Forwarded-For on invite joins (see docs/performance.md)
+          --server-env K=V[,K=V]    extra environment for the spawned server, e.g. DOTNET_GCgen0size=0x2000000
+          --server-dll PATH         run this build instead of server/Together.Server/bin/Release (e.g. a baseline)
 
         fanout
           --members N (500) --senders S (100) --rate R (50) --duration D s (30) --warmup W s (5) --drain s (5)
@@ -89,6 +91,7 @@ internal sealed class BenchOptions
 
         history
           --messages M (1000000) --pages P per kind (1000) --searches Q per query (100)
+          --explain                 PostgreSQL: print EXPLAIN ANALYZE of each search's count and page statements
 
         connect
           --clients N (500)

@@ -121,6 +121,7 @@ internal sealed class FanoutScenario : IGatewayListener
         for (var k = 0; k < count; k++)
             bodies[k] = ApiClient.MessageBody(Content.Chat(k), (baseNonce + k).ToString(System.Globalization.CultureInfo.InvariantCulture));
         var closedBefore = clients.Count(c => c.Closed is not null);
+        await sampler.WaitForQuietAsync(TimeSpan.FromSeconds(60), cancellationToken);
         _step = step;
         Console.WriteLine($"fanout: {rate:F0} msg/s from {senders.Length} senders to {clients.Length} members: {warmup:F0} s warm-up + {duration:F0} s measured ...");
 

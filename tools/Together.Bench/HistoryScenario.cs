@@ -10,7 +10,7 @@ internal sealed record QueryKind(string Name, string Example, int Requests, int 
 
 internal sealed record HistoryResult(
     string Database, int Messages, double SeedSeconds, double SeedRowsPerSecond, long DatabaseBytes, long MessagesTableBytes,
-    long SearchIndexBytes, IReadOnlyList<QueryKind> Queries, ResourceWindow? Resources);
+    long SearchIndexBytes, IReadOnlyList<QueryKind> Queries, ResourceWindow? Resources, IReadOnlyDictionary<string, string>? SearchPlans);
 
 /// <summary>
 /// History at scale: M messages written straight into #general's table (COPY on PostgreSQL, one
@@ -58,6 +58,7 @@ internal static class HistoryScenario
             if (check.RootElement.GetArrayLength() != 50)
                 throw new InvalidOperationException($"a page in the middle returned {check.RootElement.GetArrayLength()} messages, not 50");
 
+        await sampler.WaitForQuietAsync(TimeSpan.FromSeconds(60), cancellationToken);
         var from = sampler.Now;
         var queries = new List<QueryKind>();
         var pick = new Random(7);
@@ -72,7 +73,10 @@ internal static class HistoryScenario
         var resources = host.Spawned ? sampler.Window(from, sampler.Now) : null;
 
         var (databaseBytes, tableBytes, indexBytes) = host.Database == "postgres" ? await PostgresSizesAsync(cs, cancellationToken) : SqliteSizes(cs);
-        return new HistoryResult(host.Database, total, Math.Round(seedSeconds, 1), Math.Round(total / seedSeconds), databaseBytes, tableBytes, indexBytes, queries, resources);
+        var plans = options.Has("explain") && host.Database == "postgres"
+            ? await ExplainSearchAsync(cs, community, [.. terms], cancellationToken)
+            : null;
+        return new HistoryResult(host.Database, total, Math.Round(seedSeconds, 1), Math.Round(total / seedSeconds), databaseBytes, tableBytes, indexBytes, queries, resources, plans);
     }
 
     private static async Task<QueryKind> TimeAsync(ApiClient api, Account account, string name, int count, Func<string> path, bool readTotal, CancellationToken cancellationToken)
@@ -141,7 +145,9 @@ internal static class HistoryScenario
             last.Parameters.AddWithValue(community.ChannelId);
             await last.ExecuteNonQueryAsync(cancellationToken);
         }
-        await using var analyze = new NpgsqlCommand("ANALYZE messages", connection);
+        // VACUUM as well as ANALYZE: a table that has lived for months has its visibility map set;
+        // without it the first queries would race autovacuum over the freshly loaded rows.
+        await using var analyze = new NpgsqlCommand("VACUUM ANALYZE messages", connection);
         analyze.CommandTimeout = 600;
         await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
@@ -182,6 +188,41 @@ internal static class HistoryScenario
         await using var analyze = connection.CreateCommand();
         analyze.CommandText = "ANALYZE";
         await analyze.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    /// <summary>
+    /// EXPLAIN ANALYZE of the two statements a search runs, written the way the server's LINQ
+    /// composes them (SearchMessages.cs over PostgresMessageSearch): the count, then the page.
+    /// Diagnostics for --explain; not timed.
+    /// </summary>
+    private static async Task<Dictionary<string, string>> ExplainSearchAsync(string cs, Community community, string[] terms, CancellationToken cancellationToken)
+    {
+        const string Matching = "SELECT * FROM messages WHERE to_tsvector('simple', content) @@ websearch_to_tsquery('simple', $1)";
+        const string Filter = "m.guild_id = $2 AND m.deleted_at IS NULL AND m.channel_id = ANY($3)";
+        var plans = new Dictionary<string, string>();
+        await using var connection = new NpgsqlConnection(cs);
+        await connection.OpenAsync(cancellationToken);
+        foreach (var term in terms)
+            foreach (var (kind, sql) in new[]
+            {
+                ("count", $"SELECT count(*)::int FROM ({Matching}) AS m WHERE {Filter}"),
+                ("page", $"SELECT m.* FROM ({Matching}) AS m WHERE {Filter} ORDER BY m.id DESC LIMIT 25 OFFSET 0"),
+            })
+            {
+                await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS) " + sql, connection);
+                explain.Parameters.AddWithValue(term);
+                explain.Parameters.AddWithValue(community.GuildId);
+                explain.Parameters.AddWithValue(new[] { community.ChannelId });
+                explain.CommandTimeout = 120;
+                var lines = new List<string>();
+                await using (var reader = await explain.ExecuteReaderAsync(cancellationToken))
+                    while (await reader.ReadAsync(cancellationToken))
+                        lines.Add(reader.GetString(0));
+                var plan = string.Join('\n', lines);
+                plans[$"{kind} \"{term}\""] = plan;
+                Console.WriteLine($"--- {kind} \"{term}\"\n{plan}");
+            }
+        return plans;
     }
 
     private static async Task<(long, long, long)> PostgresSizesAsync(string cs, CancellationToken cancellationToken)

@@ -4,12 +4,13 @@ using System.Globalization;
 namespace Together.Bench;
 
 /// <summary>One reading of the machine's processes, <see cref="At"/> seconds after the sampler started.</summary>
-internal readonly record struct ProcessSample(double At, long ServerRssKb, double ServerCpuSeconds, double DatabaseCpuSeconds, double ClientCpuSeconds);
+internal readonly record struct ProcessSample(double At, long ServerRssKb, double ServerCpuSeconds, double DatabaseCpuSeconds, double ClientCpuSeconds, double MachineCpuSeconds);
 
 /// <summary>CPU and memory over a window of a run. CPU is in percent of one core (this machine has two: 200 % is everything).</summary>
 internal sealed record ResourceWindow(
     double Seconds, double ServerCpuPercent, double DatabaseCpuPercent, double ClientCpuPercent,
-    double ServerRssSteadyMb, double ServerRssPeakMb, double ServerRssLifetimePeakMb);
+    double ServerRssSteadyMb, double ServerRssPeakMb, double ServerRssLifetimePeakMb,
+    double MachineCpuPercent, double OtherCpuPercent);
 
 /// <summary>
 /// Reads the spawned server's CPU time and RSS from /proc every 250 ms, the PostgreSQL cluster's
@@ -63,10 +64,36 @@ internal sealed class ProcessSampler : IAsyncDisposable
             Percent(last.ServerCpuSeconds - first.ServerCpuSeconds, seconds),
             Percent(last.DatabaseCpuSeconds - first.DatabaseCpuSeconds, seconds),
             Percent(last.ClientCpuSeconds - first.ClientCpuSeconds, seconds),
-            Mb(rss[rss.Count / 2]), Mb(rss[^1]), Mb(ReadStatusKb(_serverPid, "VmHWM:")));
+            Mb(rss[rss.Count / 2]), Mb(rss[^1]), Mb(ReadStatusKb(_serverPid, "VmHWM:")),
+            Percent(last.MachineCpuSeconds - first.MachineCpuSeconds, seconds),
+            Percent((last.MachineCpuSeconds - first.MachineCpuSeconds) - (last.ServerCpuSeconds - first.ServerCpuSeconds)
+                - (last.DatabaseCpuSeconds - first.DatabaseCpuSeconds) - (last.ClientCpuSeconds - first.ClientCpuSeconds), seconds));
     }
 
     public long ServerRssKb() => ReadStatusKb(_serverPid, "VmRSS:");
+
+    /// <summary>
+    /// The machine is shared: waits (up to <paramref name="max"/>) until processes other than the
+    /// server, its database and this bench used under 15 % of a core for two seconds, so a
+    /// measurement does not start in the middle of someone else's build. Returns the other load
+    /// seen last, in percent of one core.
+    /// </summary>
+    public async Task<double> WaitForQuietAsync(TimeSpan max, CancellationToken cancellationToken)
+    {
+        var until = Now + max.TotalSeconds;
+        var announced = false;
+        while (true)
+        {
+            var from = Now;
+            await Task.Delay(TimeSpan.FromSeconds(2), cancellationToken);
+            var other = Window(from, Now).OtherCpuPercent;
+            if (other < 15 || Now >= until)
+                return other;
+            if (!announced)
+                Console.WriteLine($"waiting for the machine to quieten: other processes use {other} % of a core (up to {max.TotalSeconds:F0} s) ...");
+            announced = true;
+        }
+    }
 
     private static double Percent(double cpuSeconds, double seconds) => Math.Round(cpuSeconds / seconds * 100, 1);
 
@@ -103,7 +130,29 @@ internal sealed class ProcessSampler : IAsyncDisposable
                 }
         }
         using var self = Process.GetCurrentProcess();
-        return new ProcessSample(Now, ReadStatusKb(_serverPid, "VmRSS:"), server.Own, database, self.TotalProcessorTime.TotalSeconds);
+        return new ProcessSample(Now, ReadStatusKb(_serverPid, "VmRSS:"), server.Own, database, self.TotalProcessorTime.TotalSeconds, MachineBusySeconds());
+    }
+
+    /// <summary>
+    /// Busy CPU time of the whole machine (all cores, /proc/stat: user, nice, system, irq, softirq,
+    /// steal): what the server, database and bench did not use went to other work on the machine,
+    /// which a shared 2-core machine must report next to the figures.
+    /// </summary>
+    private static double MachineBusySeconds()
+    {
+        try
+        {
+            using var reader = new StreamReader("/proc/stat");
+            var fields = reader.ReadLine()!.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+            double busy = 0;
+            foreach (var i in new[] { 1, 2, 3, 6, 7, 8 })
+                busy += double.Parse(fields[i], CultureInfo.InvariantCulture);
+            return busy / TicksPerSecond;
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
     }
 
     private readonly record struct Stat(int Parent, double Own, double Reaped);

@@ -29,13 +29,13 @@ internal static class Report
     {
         Console.WriteLine();
         Console.WriteLine($"fanout: {r.Members} members, {r.Senders} senders, intents {r.Intents}; heartbeats {r.HeartbeatAcks}/{r.HeartbeatsSent} acknowledged");
-        Console.WriteLine("| rate msg/s | sent/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | deliveries/s | lost | HTTP errors | server CPU % | DB CPU % | bench CPU % | RSS steady MB | RSS peak MB | verdict |");
-        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        Console.WriteLine("| rate msg/s | sent/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | deliveries/s | lost | HTTP errors | server CPU % | DB CPU % | bench CPU % | other CPU % | RSS steady MB | RSS peak MB | verdict |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var s in r.Steps)
         {
             var l = s.DeliveryLatencyMs;
             var x = s.Resources;
-            Console.WriteLine($"| {s.TargetRate} | {s.AchievedSendRate} | {l.P50} | {l.P90} | {l.P99} | {l.P999} | {l.Max} | {s.DeliveriesPerSecond} | {s.Lost} | {s.HttpErrors} | {x?.ServerCpuPercent} | {x?.DatabaseCpuPercent} | {x?.ClientCpuPercent} | {x?.ServerRssSteadyMb} | {x?.ServerRssPeakMb} | {s.Verdict} |");
+            Console.WriteLine($"| {s.TargetRate} | {s.AchievedSendRate} | {l.P50} | {l.P90} | {l.P99} | {l.P999} | {l.Max} | {s.DeliveriesPerSecond} | {s.Lost} | {s.HttpErrors} | {x?.ServerCpuPercent} | {x?.DatabaseCpuPercent} | {x?.ClientCpuPercent} | {x?.OtherCpuPercent} | {x?.ServerRssSteadyMb} | {x?.ServerRssPeakMb} | {s.Verdict} |");
         }
         if (r.HighestSustainedRate is { } max)
             Console.WriteLine($"highest sustained rate: {max} msg/s ({max * r.Members} deliveries/s)");
@@ -70,7 +70,7 @@ internal static class Report
     }
 
     private static string Resources(ResourceWindow? x) => x is null ? "" :
-        $"  | resources        | server CPU {x.ServerCpuPercent} % · database CPU {x.DatabaseCpuPercent} % · bench CPU {x.ClientCpuPercent} % (of one core; 2 cores = 200 %) · server RSS steady {x.ServerRssSteadyMb} MB, peak {x.ServerRssPeakMb} MB in the window, {x.ServerRssLifetimePeakMb} MB process peak (VmHWM)\n";
+        $"  | resources        | server CPU {x.ServerCpuPercent} % · database CPU {x.DatabaseCpuPercent} % · bench CPU {x.ClientCpuPercent} % · other processes {x.OtherCpuPercent} % · machine {x.MachineCpuPercent} % (of one core; 2 cores = 200 %) · server RSS steady {x.ServerRssSteadyMb} MB, peak {x.ServerRssPeakMb} MB in the window, {x.ServerRssLifetimePeakMb} MB process peak (VmHWM)\n";
 
     public static async Task<string> WriteAsync(string path, object result, CancellationToken cancellationToken)
     {

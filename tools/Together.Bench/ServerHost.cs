@@ -120,6 +120,14 @@ internal sealed class ServerHost : IAsyncDisposable
             foreach (var s in settings)
                 start.ArgumentList.Add(s);
             start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            foreach (var pair in (options.Text("server-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                var eq = pair.IndexOf('=', StringComparison.Ordinal);
+                if (eq <= 0)
+                    throw new ArgumentException($"--server-env: '{pair}' is not KEY=VALUE");
+                start.Environment[pair[..eq]] = pair[(eq + 1)..];
+                Console.WriteLine($"server environment: {pair}");
+            }
             host._process = Process.Start(start) ?? throw new InvalidOperationException("could not start the server");
             _ = PumpAsync(host._process.StandardOutput, host.ServerLog);
             _ = PumpAsync(host._process.StandardError, host.ServerLog + ".err");
