@@ -4,5 +4,9 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+# The web client (React) is built into clients/web/dist, which the server serves at /.
+if [ -x clients/build.sh ]; then
+  clients/build.sh || echo "warning: the web client did not build; the server will run with the API only" >&2
+fi
 dotnet build server/Together.Server -c Release -nologo -v quiet
 exec dotnet server/Together.Server/bin/Release/net10.0/Together.Server.dll "$@"

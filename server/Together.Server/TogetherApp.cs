@@ -5,6 +5,7 @@ using Together.Server.Features.Guilds;
 using Together.Server.Features.Health;
 using Together.Server.Features.Messages;
 using Together.Server.Features.Users;
+using Together.Server.Features.WebClient;
 using Together.Server.Infrastructure;
 
 namespace Together.Server;
@@ -40,6 +41,7 @@ public static class TogetherApp
         app.MapGuilds();
         app.MapMessages();
         app.MapGateway();
+        app.MapWebClient();
         return app;
     }
 }

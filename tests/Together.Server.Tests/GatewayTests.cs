@@ -118,6 +118,35 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
     }
 
     [Fact]
+    public async Task An_expired_token_is_refused_and_logging_out_closes_open_connections()
+    {
+        await SetUpCommunityAsync();
+        var sid = new Microsoft.IdentityModel.JsonWebTokens.JsonWebToken(Bob.Token).GetClaim("sid").Value;
+        var expired = new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { SetDefaultTimesOnTokenCreation = false }.CreateToken(
+            new Microsoft.IdentityModel.Tokens.SecurityTokenDescriptor
+            {
+                Issuer = "together",
+                Audience = "together",
+                IssuedAt = DateTime.UtcNow.AddMinutes(-20),
+                NotBefore = DateTime.UtcNow.AddMinutes(-20),
+                Expires = DateTime.UtcNow.AddMinutes(-5),
+                SigningCredentials = new Microsoft.IdentityModel.Tokens.SigningCredentials(
+                    new Microsoft.IdentityModel.Tokens.SymmetricSecurityKey(RunningServer.SigningKey), "HS256"),
+                Claims = new Dictionary<string, object> { ["sub"] = Bob.UserId, ["sid"] = sid },
+            });
+        await using (var stale = await GatewayClient.ConnectAsync(Server))
+        {
+            await stale.SendAsync(new { op = 2, d = new { token = expired, intents = 1, properties = new { } } });
+            Assert.Equal(4004, await stale.ClosedAsync());
+        }
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+
+        await (await BobHttp.PostAsync("auth/logout", null, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+
+        Assert.Equal(4004, await bob.ClosedAsync());
+    }
+
+    [Fact]
     public async Task Oversized_frames_and_floods_are_cut_off()
     {
         await SetUpCommunityAsync();

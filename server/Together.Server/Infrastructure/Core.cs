@@ -59,6 +59,12 @@ public static class Core
         ArgumentNullException.ThrowIfNull(app);
         // Client addresses (rate limits, sessions) come from X-Forwarded-For only via a trusted proxy.
         app.UseForwardedHeaders();
+        app.Use((context, next) =>
+        {
+            // Browsers must never guess a content type: responses are what they say they are.
+            context.Response.Headers.XContentTypeOptions = "nosniff";
+            return next(context);
+        });
         app.UseErrorHandling();
         app.UseAuthentication();
         app.UseAuthorization();

@@ -18,6 +18,7 @@ public sealed class SessionService(
     TogetherDb db,
     TokenService tokens,
     SessionRevocations revocations,
+    Gateway.IEventBus events,
     SnowflakeGenerator ids,
     AuthSettings settings,
     TimeProvider time,
@@ -79,9 +80,12 @@ public sealed class SessionService(
     public async Task RevokeFamilyAsync(long familyId, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
+        var userId = await db.Sessions.Where(s => s.FamilyId == familyId).Select(s => (long?)s.UserId).FirstOrDefaultAsync(cancellationToken);
         await db.Sessions.Where(s => s.FamilyId == familyId && s.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), cancellationToken);
         revocations.Forget(familyId);
+        if (userId is { } owner)
+            events.Publish(Gateway.Events.AuthSessionRevoked(owner, familyId));
     }
 
     /// <summary>Logs a user out everywhere but <paramref name="keepFamilyId"/> (after a password change).</summary>
@@ -94,7 +98,10 @@ public sealed class SessionService(
         await db.Sessions.Where(s => s.UserId == userId && s.FamilyId != keepFamilyId && s.RevokedAt == null)
             .ExecuteUpdateAsync(s => s.SetProperty(x => x.RevokedAt, now), cancellationToken);
         foreach (var family in families)
+        {
             revocations.Forget(family);
+            events.Publish(Gateway.Events.AuthSessionRevoked(userId, family));
+        }
     }
 
     private (string Token, Session Row) NewToken(long userId, long familyId, HttpContext context)

@@ -65,6 +65,12 @@ public sealed class GatewayEvent
     /// <summary>Only <see cref="UserIds"/> receive it; <see cref="GuildId"/> only names the state to change.</summary>
     public bool NamedUsersOnly { get; init; }
 
+    /// <summary>
+    /// Not a dispatch: the login session (refresh-token family) with this id was revoked (logout,
+    /// password change, token theft); the gateway sessions it opened are closed with 4004.
+    /// </summary>
+    public long? RevokedAuthSessionId { get; init; }
+
     /// <summary>Deliver with the state as it was, then apply the change (a channel being deleted).</summary>
     public bool ChangeAfterDelivery { get; init; }
 }
@@ -112,6 +118,15 @@ public static class Events
         Required = required | P.ViewChannel,
     };
 
+    /// <summary>Closes the gateway sessions opened with a login session that was just revoked.</summary>
+    public static GatewayEvent AuthSessionRevoked(long userId, long authSessionId) => new()
+    {
+        Name = "",
+        Payload = [],
+        UserIds = [userId],
+        RevokedAuthSessionId = authSessionId,
+    };
+
     public static GatewayEvent ToUsers<T>(string name, IReadOnlyList<long> userIds, T payload) => new()
     {
         Name = name,
@@ -151,6 +166,16 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ILo
 
     private async Task DeliverAsync(GatewayEvent e, CancellationToken cancellationToken)
     {
+        if (e.RevokedAuthSessionId is { } revoked)
+        {
+            foreach (var userId in e.UserIds ?? [])
+                foreach (var session in sessions.OfUser(userId).Where(s => s.AuthSessionId == revoked))
+                {
+                    sessions.Remove(session);
+                    session.Connection?.Close(CloseCode.AuthenticationFailed, "Authentication failed: session revoked.");
+                }
+            return;
+        }
         HashSet<GatewaySession>? sawBefore = null;
         if (e.ForLostAccess is not null && e.GuildId is { } watched && guilds.TryGet(watched, out var previous))
             sawBefore = Audience(e, previous).ToHashSet();

@@ -107,8 +107,8 @@ public sealed class GatewayServer(
     {
         if (connection.Session is not { } session)
             return;
-        var heartbeatTimeout = connection.CloseStatus?.Code == CloseCode.SessionTimedOut;
-        if (cleanClientClose || heartbeatTimeout)
+        var ended = connection.CloseStatus?.Code is CloseCode.SessionTimedOut or CloseCode.AuthenticationFailed;
+        if (cleanClientClose || ended)
             End(session);
         else
         {

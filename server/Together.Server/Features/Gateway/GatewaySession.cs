@@ -19,9 +19,10 @@ public sealed class GatewaySession
     private List<(string Name, byte[] Payload)>? _pending = [];
     private int _seq;
 
-    public GatewaySession(long userId, Intents intents, int shardId, int shardCount, int replayLimit)
+    public GatewaySession(long userId, long authSessionId, Intents intents, int shardId, int shardCount, int replayLimit)
     {
         UserId = userId;
+        AuthSessionId = authSessionId;
         Intents = intents;
         ShardId = shardId;
         ShardCount = shardCount;
@@ -32,6 +33,9 @@ public sealed class GatewaySession
     public string Id { get; }
 
     public long UserId { get; }
+
+    /// <summary>The login session (refresh-token family) whose token identified this gateway session.</summary>
+    public long AuthSessionId { get; }
 
     public Intents Intents { get; }
 

@@ -60,7 +60,7 @@ public sealed class Identify(
         }
         var status = payload.Presence?.Status;
         var userId = identity.Value.UserId.Value;
-        var session = new GatewaySession(userId, (Intents)rawIntents, shardId, shardCount, settings.ReplayBufferSize);
+        var session = new GatewaySession(userId, identity.Value.SessionId, (Intents)rawIntents, shardId, shardCount, settings.ReplayBufferSize);
         var threshold = Math.Clamp(payload.LargeThreshold ?? 50, 50, settings.MaxLargeThreshold);
 
         await using var scope = scopes.CreateAsyncScope();
