@@ -443,6 +443,25 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
     }
 
     [Fact]
+    public async Task Bans_and_invites_reach_only_those_who_moderate_them()
+    {
+        await SetUpCommunityAsync();
+        await JoinAsync(CarolHttp);
+        await using var alice = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+
+        var code = await InviteAsync(new { unique = true });
+        Assert.Equal(code, (await alice.DispatchAsync("INVITE_CREATE")).D.GetProperty("code").GetString());
+        await (await AliceHttp.PutAsJsonAsync($"guilds/{GuildId}/bans/{Carol.UserId}", new { }, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        Assert.Equal(Carol.UserId, (await alice.DispatchAsync("GUILD_BAN_ADD")).D.GetProperty("user").GetProperty("id").GetString());
+        await bob.DispatchAsync("GUILD_MEMBER_REMOVE", d => d.GetProperty("user").GetProperty("id").GetString() == Carol.UserId);
+        await (await AliceHttp.DeleteAsync($"invites/{code}", Cancel)).ExpectAsync(HttpStatusCode.OK);
+        await alice.DispatchAsync("INVITE_DELETE");
+
+        Assert.DoesNotContain(await bob.DrainAsync(TimeSpan.FromMilliseconds(300)), f => f.T is "GUILD_BAN_ADD" or "INVITE_CREATE" or "INVITE_DELETE");
+    }
+
+    [Fact]
     public async Task Members_can_be_requested_with_op_8()
     {
         await SetUpCommunityAsync();
@@ -473,6 +492,24 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
         Assert.True(hello.D.GetProperty("heartbeat_interval").GetInt32() > 0);
         Assert.True(client.RawBinaryFrames.Count >= 3);
         Assert.All(client.RawBinaryFrames, f => Assert.Equal([0x00, 0x00, 0xFF, 0xFF], f[^4..]));
+    }
+}
+
+public sealed class GatewayShutdownTests
+{
+    [Fact]
+    public async Task A_planned_shutdown_tells_clients_to_reconnect()
+    {
+        var server = await RunningServer.StartAsync(DatabaseProvider.Sqlite);
+        var account = await (await server.Http.PostJsonAsync("auth/register", new { username = "alice", password = "correct horse battery" }))
+            .ExpectAsync(HttpStatusCode.Created);
+        await using var client = await GatewayClient.IdentifyAsync(server, account.GetProperty("token").GetString()!);
+
+        var stopping = server.DisposeAsync().AsTask();
+        var reconnect = await client.NextAsync(f => f.Op == 7);
+
+        Assert.Equal(7, reconnect.Op);
+        await stopping;
     }
 }
 

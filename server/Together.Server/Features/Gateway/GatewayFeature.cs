@@ -64,6 +64,10 @@ public static class GatewayFeature
                 TypedResults.Ok(new GatewayBotUrl(PublicUrl(context, settings), 1, new SessionStartLimit(1000, 1000, 0, 1))))
             .RequireAuthorization();
         app.Map(Path, Connect).ExcludeFromDescription();
+        // First thing on shutdown, before Kestrel waits for open requests: tell every client to
+        // reconnect (op 7) and close, so WebSockets end at once and clients resume elsewhere.
+        var server = app.Services.GetRequiredService<GatewayServer>();
+        app.Lifetime.ApplicationStopping.Register(server.ReconnectAll);
         return app;
     }
 

@@ -169,10 +169,4 @@ public sealed class GatewayJanitor(GatewayServer server, SessionRegistry session
             if (session.Connection is null && session.DetachedAt is { } detached && now - detached > settings.ResumeWindow)
                 server.End(session);
     }
-
-    public override async Task StopAsync(CancellationToken cancellationToken)
-    {
-        server.ReconnectAll();
-        await base.StopAsync(cancellationToken);
-    }
 }
