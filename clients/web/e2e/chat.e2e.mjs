@@ -57,7 +57,7 @@ test('alice registers, creates a server and gets an invite', async () => {
   await alice.getByRole('button', { name: 'Create a server' }).first().click();
   await alice.getByLabel('Server name').fill('Game Night');
   await alice.getByRole('button', { name: 'Create', exact: true }).click();
-  await alice.getByRole('heading', { name: '#general' }).waitFor();
+  await alice.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
   await alice.getByRole('button', { name: 'Game Night' }).waitFor();
   await alice.getByRole('heading', { name: 'Text Channels' }).waitFor();
   await alice.getByRole('button', { name: 'Server menu' }).click();
@@ -78,7 +78,7 @@ test('bob opens the invite link, registers and joins', async () => {
   await bob.getByRole('dialog', { name: 'Join a server' }).waitFor();
   await bob.getByText('Game Night').waitFor(); // the invite preview
   await bob.getByRole('button', { name: 'Join Server' }).click();
-  await bob.getByRole('heading', { name: '#general' }).waitFor();
+  await bob.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
   // Alice sees bob arrive in the member list, online.
   await alice.locator('.member-pane .member:not(.offline)', { hasText: BOB }).waitFor();
 });
@@ -149,9 +149,119 @@ test('delete: bob removes his message, alice stops seeing it', async () => {
 
 test('a reload keeps the session and the history', async () => {
   await bob.reload();
-  await bob.getByRole('heading', { name: '#general' }).waitFor();
+  await bob.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
   await messageRow(bob, 'edited by alice').waitFor();
   assert.equal(await bob.getByTestId('self-name').textContent(), BOB);
+});
+
+async function api(page, method, path, body) {
+  const tokens = await page.evaluate(() => JSON.parse(localStorage.getItem('together.tokens')));
+  const res = await fetch(`${stack.api}/api/v10${path}`, {
+    method,
+    headers: { authorization: `Bearer ${tokens.token}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!res.ok) throw new Error(`${method} ${path}: ${res.status} ${await res.text()}`);
+  return res.status === 204 ? null : res.json();
+}
+
+async function generalChannel(page) {
+  const [guild] = await api(page, 'GET', '/users/@me/guilds');
+  const channels = await api(page, 'GET', `/guilds/${guild.id}/channels`);
+  return { guild, general: channels.find((c) => c.name === 'general') };
+}
+
+test('infinite scroll upwards loads older pages (before=) and keeps the place', async () => {
+  const { general } = await generalChannel(alice);
+  for (let i = 1; i <= 110; i++) {
+    await api(alice, 'POST', `/channels/${general.id}/messages`, { content: `scroll-${String(i).padStart(3, '0')}` });
+  }
+  const page = await bobContext.newPage();
+  page.setDefaultTimeout(T);
+  const pages = [];
+  page.on('request', (r) => r.url().includes('/messages?') && pages.push(new URL(r.url()).search));
+  await page.goto('/');
+  await messageRow(page, 'scroll-110').waitFor();
+  assert.equal(await messageRow(page, 'scroll-001').count(), 0);
+  const scroller = page.locator('.message-scroller');
+  for (let i = 0; i < 10 && !(await page.getByText('This is the start of the #general channel.').count()); i++) {
+    const before = await messageRow(page, /scroll-\d+/).count();
+    await scroller.evaluate((el) => { el.scrollTop = 0; el.dispatchEvent(new Event('scroll')); });
+    await page.waitForFunction((n) => document.querySelectorAll('li.message').length > n
+      || !!document.querySelector('.channel-start'), before);
+    // Loading older messages keeps the reader's place instead of jumping to the top.
+    assert.ok(await scroller.evaluate((el) => el.scrollTop) > 0 || await page.locator('.channel-start').count());
+  }
+  await messageRow(page, 'scroll-001').waitFor({ state: 'attached' });
+  assert.ok(pages.some((q) => q.includes('before=')), `keyset paging used: ${pages.join(' ')}`);
+  await page.screenshot({ path: join(shots, 'history.png') });
+  await page.close();
+});
+
+test('a private channel is not shown to a member who cannot view it', async () => {
+  const { guild } = await generalChannel(alice);
+  const VIEW_CHANNEL = 1 << 10;
+  await api(alice, 'POST', `/guilds/${guild.id}/channels`, {
+    name: 'staff-only', type: 0, permission_overwrites: [{ id: guild.id, type: 0, allow: '0', deny: String(VIEW_CHANNEL) }],
+  });
+  await api(alice, 'POST', `/guilds/${guild.id}/channels`, { name: 'memes', type: 0 });
+  await alice.getByRole('button', { name: 'staff-only' }).waitFor();
+  await bob.getByRole('button', { name: 'memes' }).waitFor();
+  assert.equal(await bob.getByRole('button', { name: 'staff-only' }).count(), 0);
+  await bob.reload();
+  await bob.getByRole('button', { name: 'memes' }).waitFor();
+  assert.equal(await bob.getByRole('button', { name: 'staff-only' }).count(), 0);
+});
+
+test('network blip: after the session is lost, a re-identify catches up missed messages over REST', async () => {
+  const page = await bobContext.newPage();
+  page.setDefaultTimeout(30_000);
+  let blocked = false;
+  let current = null;
+  const sent = [];
+  await page.routeWebSocket(/\/gateway/, (ws) => {
+    if (blocked) {
+      ws.close({ code: 4000, reason: 'network down' });
+      return;
+    }
+    const server = ws.connectToServer();
+    current = { ws, server };
+    ws.onMessage((m) => {
+      const frame = JSON.parse(m);
+      sent.push(frame.op);
+      // The session expired while we were away: the server no longer knows it (op 9 follows).
+      if (frame.op === 6) frame.d.session_id = 'expired-session';
+      server.send(JSON.stringify(frame));
+    });
+    server.onMessage((m) => ws.send(m));
+    ws.onClose((code, reason) => server.close({ code, reason }));
+    server.onClose((code, reason) => ws.close({ code, reason }));
+  });
+  await page.goto('/');
+  await messageRow(page, 'scroll-110').waitFor();
+  await page.waitForFunction(() => !document.querySelector('.connection-banner'));
+
+  blocked = true;
+  current.server.close({ code: 4000, reason: 'blip' });
+  current.ws.close({ code: 4000, reason: 'blip' });
+  await page.locator('.connection-banner').waitFor();
+  for (const text of ['missed-one', 'missed-two']) {
+    await alice.getByLabel('Message #general').fill(text);
+    await alice.getByLabel('Message #general').press('Enter');
+    await messageRow(alice, text).and(alice.locator('[data-message-id]')).waitFor();
+  }
+  await page.waitForTimeout(500);
+  assert.equal(await messageRow(page, 'missed-one').count(), 0);
+  blocked = false;
+  await messageRow(page, 'missed-two').waitFor();
+  await messageRow(page, 'missed-one').waitFor();
+  assert.ok(sent.includes(6), 'tried to resume');
+  assert.equal(sent.filter((op) => op === 2).length, 2, 'identified again after op 9');
+  // Still live afterwards.
+  await alice.getByLabel('Message #general').fill('live-again');
+  await alice.getByLabel('Message #general').press('Enter');
+  await messageRow(page, 'live-again').waitFor();
+  await page.close();
 });
 
 test('phone width: sidebars are drawers', async () => {
@@ -159,7 +269,7 @@ test('phone width: sidebars are drawers', async () => {
   phone.setDefaultTimeout(T);
   await phone.setViewportSize({ width: 390, height: 844 });
   await phone.goto('/');
-  await phone.getByRole('heading', { name: '#general' }).waitFor();
+  await phone.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
   const toggle = phone.getByRole('button', { name: 'Open servers and channels' });
   await toggle.waitFor();
   assert.equal(await phone.getByRole('navigation', { name: 'Servers' }).isVisible(), false);
@@ -183,5 +293,5 @@ test('log out returns to the login screen and the session is gone', async () => 
   await bob.getByLabel('Username').fill(BOB);
   await bob.getByLabel('Password').fill(PASSWORD);
   await bob.getByRole('button', { name: 'Log In' }).click();
-  await bob.getByRole('heading', { name: '#general' }).waitFor();
+  await bob.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
 });
