@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Collections.Concurrent;
 using System.Globalization;
 using System.IO.Compression;
 using System.Net.WebSockets;
@@ -141,6 +142,8 @@ public sealed class GatewayConnection : IAsyncDisposable
         await _socket.SendAsync(_zlibBuffer.GetBuffer().AsMemory(0, (int)_zlibBuffer.Length), WebSocketMessageType.Binary, true, _closing.Token);
     }
 
+    private static readonly ConcurrentDictionary<string, byte[]> EventNames = new();
+
     /// <summary>{"t":...,"s":...,"op":...,"d":...} around the payload bytes shared by every recipient.</summary>
     private static void Write(Outgoing frame, ArrayBufferWriter<byte> buffer)
     {
@@ -148,21 +151,24 @@ public sealed class GatewayConnection : IAsyncDisposable
         if (frame.Name is null)
             Append(buffer, "null"u8);
         else
-        {
-            Append(buffer, "\""u8);
-            Append(buffer, Encoding.UTF8.GetBytes(frame.Name));
-            Append(buffer, "\""u8);
-        }
+            Append(buffer, EventNames.GetOrAdd(frame.Name, static name => Encoding.UTF8.GetBytes($"\"{name}\"")));
         Append(buffer, ",\"s\":"u8);
         if (frame.Seq is { } seq)
-            Append(buffer, Encoding.UTF8.GetBytes(seq.ToString(CultureInfo.InvariantCulture)));
+            AppendNumber(buffer, seq);
         else
             Append(buffer, "null"u8);
         Append(buffer, ",\"op\":"u8);
-        Append(buffer, Encoding.UTF8.GetBytes(frame.Op.ToString(CultureInfo.InvariantCulture)));
+        AppendNumber(buffer, frame.Op);
         Append(buffer, ",\"d\":"u8);
         Append(buffer, frame.Payload);
         Append(buffer, "}"u8);
+    }
+
+    private static void AppendNumber(ArrayBufferWriter<byte> buffer, int value)
+    {
+        var span = buffer.GetSpan(11);
+        value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
+        buffer.Advance(written);
     }
 
     private static void Append(ArrayBufferWriter<byte> buffer, ReadOnlySpan<byte> bytes)

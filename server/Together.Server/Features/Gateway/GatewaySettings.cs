@@ -21,8 +21,11 @@ public sealed class GatewaySettings
     /// <summary>How long a new connection may wait before IDENTIFY or RESUME.</summary>
     public TimeSpan IdentifyTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
-    /// <summary>Dispatches kept per session for RESUME.</summary>
-    public int ReplayBufferSize { get; set; } = 5_000;
+    /// <summary>
+    /// Dispatches kept per session for RESUME (24 bytes each, payloads shared): 1000 is minutes
+    /// of a busy server. A session that missed more gets op 9 and catches up over REST.
+    /// </summary>
+    public int ReplayBufferSize { get; set; } = 1_000;
 
     /// <summary>Frames queued for one socket before the connection is dropped as too slow.</summary>
     public int OutgoingQueueSize { get; set; } = 2_048;

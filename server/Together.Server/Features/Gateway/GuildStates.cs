@@ -30,23 +30,32 @@ public sealed class GuildState
 
     public bool IsMember(long userId) => Members.ContainsKey(userId);
 
-    public P PermissionsOf(long userId)
-    {
-        if (!Members.TryGetValue(userId, out var member))
-            return P.None;
-        return PermissionCalculator.ForGuild(
-            userId == OwnerId,
-            Roles.TryGetValue(GuildId, out var everyone) ? everyone.Permissions : P.None,
-            member.RoleIds.Where(Roles.ContainsKey).Select(id => Roles[id].Permissions),
-            member.TimedOutUntil > Time.GetUtcNow());
-    }
+    public P PermissionsOf(long userId) =>
+        Members.TryGetValue(userId, out var member) ? GuildPermissions(userId, member, TimedOut(member)) : P.None;
 
     public P PermissionsIn(long userId, long channelId)
     {
         if (!Members.TryGetValue(userId, out var member) || !Channels.TryGetValue(channelId, out var channel))
             return P.None;
-        return PermissionCalculator.ForChannel(PermissionsOf(userId), GuildId, userId, member.RoleIds, channel.Overwrites,
-            member.TimedOutUntil > Time.GetUtcNow());
+        var timedOut = TimedOut(member);
+        return PermissionCalculator.ForChannel(GuildPermissions(userId, member, timedOut), GuildId, userId, member.RoleIds,
+            channel.Overwrites, timedOut);
+    }
+
+    private bool TimedOut(MemberData member) => member.TimedOutUntil is { } until && until > Time.GetUtcNow();
+
+    // The same as PermissionCalculator.ForGuild, without allocating: it runs per recipient of every event.
+    private P GuildPermissions(long userId, MemberData member, bool timedOut)
+    {
+        if (userId == OwnerId)
+            return PermissionSets.All;
+        var permissions = Roles.TryGetValue(GuildId, out var everyone) ? everyone.Permissions : P.None;
+        foreach (var roleId in member.RoleIds)
+            if (Roles.TryGetValue(roleId, out var role))
+                permissions |= role.Permissions;
+        if ((permissions & P.Administrator) != 0)
+            return PermissionSets.All;
+        return timedOut ? permissions & PermissionSets.TimedOut : permissions;
     }
 }
 

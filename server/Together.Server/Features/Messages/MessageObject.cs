@@ -45,10 +45,12 @@ public sealed record MessageObject(
 /// </summary>
 public sealed class MessageReader(TogetherDb db)
 {
-    public async Task<MessageObject> OneAsync(Message message, long viewerId, CancellationToken cancellationToken, string? nonce = null) =>
-        (await ManyAsync([message], viewerId, cancellationToken, nonce))[0];
+    /// <summary>One message; <paramref name="isNew"/> skips the reaction lookup a message just sent cannot need.</summary>
+    public async Task<MessageObject> OneAsync(Message message, long viewerId, CancellationToken cancellationToken, string? nonce = null, bool isNew = false) =>
+        (await ManyAsync([message], viewerId, cancellationToken, nonce, withReactions: !isNew))[0];
 
-    public async Task<List<MessageObject>> ManyAsync(IReadOnlyList<Message> messages, long viewerId, CancellationToken cancellationToken, string? nonce = null)
+    public async Task<List<MessageObject>> ManyAsync(IReadOnlyList<Message> messages, long viewerId, CancellationToken cancellationToken,
+        string? nonce = null, bool withReactions = true)
     {
         ArgumentNullException.ThrowIfNull(messages);
         if (messages.Count == 0)
@@ -62,7 +64,7 @@ public sealed class MessageReader(TogetherDb db)
         var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, cancellationToken);
 
         var messageIds = messages.Select(m => m.Id).ToList();
-        var reactions = await db.Reactions.AsNoTracking().Where(r => messageIds.Contains(r.MessageId))
+        var reactions = !withReactions ? [] : await db.Reactions.AsNoTracking().Where(r => messageIds.Contains(r.MessageId))
             .GroupBy(r => new { r.MessageId, r.EmojiKey, r.EmojiName, r.EmojiId })
             .Select(g => new { g.Key.MessageId, g.Key.EmojiName, g.Key.EmojiId, Count = g.Count(), Mine = g.Count(r => r.UserId == viewerId), First = g.Min(r => r.CreatedAt) })
             .ToListAsync(cancellationToken);

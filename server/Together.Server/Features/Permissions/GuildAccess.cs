@@ -56,7 +56,7 @@ public sealed class MemberAccess
     {
         ArgumentNullException.ThrowIfNull(channel);
         return PermissionCalculator.ForChannel(Permissions, Guild.Id, UserId, RoleIds,
-            channel.PermissionOverwrites.Select(o => new Overwrite(o.TargetId, o.Type, (Permissions)o.Allow, (Permissions)o.Deny)),
+            channel.PermissionOverwrites.Select(o => new Overwrite(o.TargetId, o.Type, (Permissions)o.Allow, (Permissions)o.Deny)).ToList(),
             TimedOut);
     }
 

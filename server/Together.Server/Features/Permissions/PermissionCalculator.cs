@@ -41,7 +41,7 @@ public static class PermissionCalculator
         long guildId,
         long memberId,
         IReadOnlySet<long> memberRoleIds,
-        IEnumerable<Overwrite> overwrites,
+        IReadOnlyList<Overwrite> overwrites,
         bool timedOut = false)
     {
         ArgumentNullException.ThrowIfNull(memberRoleIds);
@@ -52,8 +52,10 @@ public static class PermissionCalculator
         var permissions = guildPermissions;
         Overwrite? everyone = null, member = null;
         Permissions roleAllow = 0, roleDeny = 0;
-        foreach (var overwrite in overwrites)
+        // Indexed, not foreach over the interface: this runs per recipient of every event.
+        for (var i = 0; i < overwrites.Count; i++)
         {
+            var overwrite = overwrites[i];
             if (overwrite.Type == OverwriteType.Role && overwrite.TargetId == guildId)
                 everyone = overwrite;
             else if (overwrite.Type == OverwriteType.Role && memberRoleIds.Contains(overwrite.TargetId))
