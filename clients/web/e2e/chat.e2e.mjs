@@ -213,6 +213,28 @@ test('a private channel is not shown to a member who cannot view it', async () =
   assert.equal(await bob.getByRole('button', { name: 'staff-only' }).count(), 0);
 });
 
+test('unread marker on another channel clears when opened; replies show what they answer', async () => {
+  await alice.getByRole('button', { name: 'memes' }).click();
+  await alice.getByLabel('Message #memes').fill('look at this meme');
+  await alice.getByLabel('Message #memes').press('Enter');
+  await messageRow(alice, 'look at this meme').and(alice.locator('[data-message-id]')).waitFor();
+  await bob.getByRole('button', { name: /^memes\s*, unread$/ }).waitFor();
+  await bob.getByRole('button', { name: /^memes\s*, unread$/ }).click();
+  await bob.getByRole('heading', { level: 2, name: 'memes', exact: true }).waitFor();
+  await bob.getByRole('button', { name: 'memes', exact: true }).waitFor();
+
+  const row = messageRow(bob, 'look at this meme');
+  await row.hover();
+  await row.getByRole('button', { name: 'Reply' }).click();
+  await bob.getByText('Replying to').waitFor();
+  await bob.getByLabel('Message #memes').fill('haha, nice');
+  await bob.getByLabel('Message #memes').press('Enter');
+  const reply = messageRow(alice, 'haha, nice');
+  await reply.locator('.reply-ref', { hasText: 'look at this meme' }).waitFor();
+  await bob.getByRole('button', { name: 'general', exact: true }).click();
+  await alice.getByRole('button', { name: 'general', exact: true }).click();
+});
+
 test('network blip: after the session is lost, a re-identify catches up missed messages over REST', async () => {
   const page = await bobContext.newPage();
   page.setDefaultTimeout(30_000);

@@ -27,7 +27,7 @@ export function App() {
   );
   useEffect(() => setLoggedIn(rest.loggedIn), [rest]);
 
-  const session = useMemo(() => (loggedIn ? new Session(rest, () => setLoggedIn(false)) : null), [loggedIn, rest]);
+  const session = useMemo(() => (loggedIn ? new Session(rest, () => setLoggedIn(false), localStorage) : null), [loggedIn, rest]);
   useEffect(() => {
     if (!session) return;
     session.start();

@@ -1,11 +1,18 @@
 import {
-  ApiError, GatewayClient, Op, RateLimitError, RestClient, catchUpMessages, type GatewayState, type Message,
+  ApiError, GatewayClient, Op, type KeyValueStorage, RateLimitError, RestClient, catchUpMessages, type GatewayState, type Message,
   type Snowflake, type Status,
 } from '@together/shared';
 import { ServerData, type StoredMessage } from './state/data';
 import { applyDispatch } from './state/events';
+import { ReadState } from './state/readState';
 
 export const PAGE = 50;
+const STATUS_KEY = 'together.status';
+
+function memoryStorage(): KeyValueStorage {
+  const m = new Map<string, string>();
+  return { getItem: (k) => m.get(k) ?? null, setItem: (k, v) => void m.set(k, v), removeItem: (k) => void m.delete(k) };
+}
 
 /** Words a person can act on, for an error from the API. */
 export function describeError(e: unknown): string {
@@ -34,15 +41,22 @@ function makeNonce() {
  */
 export class Session {
   readonly data = new ServerData();
+  /** UI state: what has been read, per channel (persisted per user). */
+  readonly read: ReadState;
   readonly gateway: GatewayClient;
   gatewayState: GatewayState = 'idle';
   private readonly stateListeners = new Set<() => void>();
   private readonly loadingOlder = new Map<Snowflake, Promise<void>>();
   private lastTyping = new Map<Snowflake, number>();
+  private readonly storage: KeyValueStorage;
 
-  constructor(readonly rest: RestClient, private readonly onLoggedOut: () => void) {
+  constructor(readonly rest: RestClient, private readonly onLoggedOut: () => void, storage: KeyValueStorage = memoryStorage()) {
+    this.storage = storage;
+    this.read = new ReadState(storage, rest.userId ?? 'anonymous');
+    const saved = storage.getItem(STATUS_KEY) as Status | null;
     this.gateway = new GatewayClient(
       {
+        presence: saved ? { status: saved } : undefined,
         url: async () => (await this.rest.gatewayUrl()).url,
         token: () => this.rest.accessToken(),
       },
@@ -136,7 +150,7 @@ export class Session {
    * Optimistic send: a local copy shows at once; the REST answer or the gateway echo (same
    * `nonce`), whichever comes first, replaces it. `enforce_nonce` makes a retry safe.
    */
-  async send(channelId: Snowflake, content: string, retryNonce?: string) {
+  async send(channelId: Snowflake, content: string, retryNonce?: string, replyTo?: Snowflake) {
     const nonce = retryNonce ?? makeNonce();
     const key = `pending:${nonce}`;
     const self = this.data.selfId ? this.data.users.get(this.data.selfId) : undefined;
@@ -150,6 +164,8 @@ export class Session {
       type: 0,
       nonce,
       pending: 'sending',
+      referenced_message: replyTo ? (this.data.messages.get(replyTo) ?? null) : undefined,
+      message_reference: replyTo ? { message_id: replyTo } : undefined,
     };
     this.data.messages.set(key, local);
     this.data.timelines.update(channelId, (t) => {
@@ -157,7 +173,9 @@ export class Session {
       return { ...base, pending: base.pending.includes(key) ? base.pending : [...base.pending, key] };
     });
     try {
-      const m = await this.rest.sendMessage(channelId, { content, nonce, enforce_nonce: true });
+      const m = await this.rest.sendMessage(channelId, {
+        content, nonce, enforce_nonce: true, ...(replyTo ? { message_reference: { message_id: replyTo } } : {}),
+      });
       this.reconcile(channelId, key, m);
     } catch (e) {
       this.data.messages.update(key, (old) => old && { ...old, pending: 'failed', error: describeError(e) });
@@ -176,7 +194,7 @@ export class Session {
   retry(channelId: Snowflake, key: string) {
     const m = this.data.messages.get(key);
     if (!m) return;
-    void this.send(channelId, m.content, String(m.nonce));
+    void this.send(channelId, m.content, String(m.nonce), m.message_reference?.message_id);
   }
 
   discard(channelId: Snowflake, key: string) {
@@ -204,6 +222,7 @@ export class Session {
   }
 
   setStatus(status: Status) {
+    this.storage.setItem(STATUS_KEY, status);
     this.gateway.updatePresence(status);
     if (this.data.selfId) this.data.presences.set(this.data.selfId, status === 'invisible' ? 'offline' : status);
   }

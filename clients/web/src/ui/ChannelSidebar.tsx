@@ -12,6 +12,7 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
   const session = useSession();
   const { data } = session;
   useCollection(data.channels);
+  useCollection(session.read.lastRead);
   const [menu, setMenu] = useState(false);
   const [inviting, setInviting] = useState(false);
   const [leaving, setLeaving] = useState(false);
@@ -25,10 +26,11 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
 
   const item = (c: Channel) => {
     const voice = c.type === ChannelType.GuildVoice;
+    const unread = !voice && c.id !== channelId && session.read.isUnread(c);
     return (
       <li key={c.id}>
         <button
-          className={c.id === channelId ? 'channel selected' : 'channel'}
+          className={`channel${c.id === channelId ? ' selected' : ''}${unread ? ' unread' : ''}`}
           aria-current={c.id === channelId ? 'page' : undefined}
           disabled={voice}
           title={voice ? 'Voice channels arrive with the voice issue' : undefined}
@@ -36,6 +38,7 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
         >
           <span className="channel-icon" aria-hidden="true">{voice ? <SpeakerIcon /> : '#'}</span>
           <span>{c.name}</span>
+          {unread && <span className="sr-only">, unread</span>}
         </button>
       </li>
     );

@@ -1,4 +1,4 @@
-import { EditIcon, SmileIcon, TrashIcon } from './icons';
+import { EditIcon, ReplyIcon, SmileIcon, TrashIcon } from './icons';
 import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactElement, type RefObject } from "react";
 import { snowflakeTime, type Channel } from '@together/shared';
 import { useSession } from '../context';
@@ -40,6 +40,7 @@ export function ChatView({ channel, guildId }: { channel: Channel; guildId: stri
   useCollection(data.members);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
+  const [replyTo, setReplyTo] = useState<StoredMessage | null>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const anchor = useRef<{ height: number; top: number; atBottom: boolean; older: boolean } | null>(null);
@@ -60,6 +61,13 @@ export function ChatView({ channel, guildId }: { channel: Channel; guildId: stri
   }
   const lastId = list.length ? list[list.length - 1].id : '';
   const firstId = list.length ? list[0].id : '';
+  const lastRealId = timeline?.ids.length ? timeline.ids[timeline.ids.length - 1] : '';
+
+  // Reading the channel marks it read, including messages that arrive while it is open.
+  useEffect(() => {
+    const last = lastRealId || channel.last_message_id;
+    if (last) session.read.markRead(channel.id, last);
+  }, [lastRealId, channel.id, channel.last_message_id, session]);
 
   // Keep the view pinned to the bottom for new messages, and in place when older ones load above.
   useLayoutEffect(() => {
@@ -105,6 +113,10 @@ export function ChatView({ channel, guildId }: { channel: Channel; guildId: stri
         names={names}
         own={m.author.id === data.selfId}
         editing={editing === m.id}
+        onReply={() => {
+          setReplyTo(m);
+          composerRef.current?.focus();
+        }}
         setEditing={(on) => {
           setEditing(on ? m.id : null);
           if (!on) composerRef.current?.focus();
@@ -140,7 +152,7 @@ export function ChatView({ channel, guildId }: { channel: Channel; guildId: stri
         </ol>
       </div>
       <TypingIndicator channelId={channel.id} guildId={guildId} />
-      <Composer channel={channel} inputRef={composerRef} onEditLast={editLast} />
+      <Composer channel={channel} inputRef={composerRef} onEditLast={editLast} replyTo={replyTo} clearReply={() => setReplyTo(null)} guildId={guildId} />
     </section>
   );
 }
@@ -153,8 +165,9 @@ const MessageRow = memo(function MessageRow(props: {
   own: boolean;
   editing: boolean;
   setEditing: (on: boolean) => void;
+  onReply: () => void;
 }) {
-  const { m, grouped, guildId, names, own, editing, setEditing } = props;
+  const { m, grouped, guildId, names, own, editing, setEditing, onReply } = props;
   const session = useSession();
   const { data } = session;
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -184,7 +197,14 @@ const MessageRow = memo(function MessageRow(props: {
         </div>
       )}
       {m.referenced_message && (
-        <div className="reply-ref">↪ {data.displayName(m.referenced_message.author.id, guildId)}: {m.referenced_message.content.slice(0, 80)}</div>
+        <div className="reply-ref">
+          <span aria-hidden="true">↪ </span>
+          <span className="sr-only">Replying to </span>
+          <span className="author" style={{ color: data.roleColor(m.referenced_message.author.id, guildId) }}>
+            {data.displayName(m.referenced_message.author.id, guildId)}
+          </span>{' '}
+          {m.referenced_message.content.slice(0, 100)}
+        </div>
       )}
       {editing ? (
         <EditBox m={m} done={() => setEditing(false)} />
@@ -220,6 +240,7 @@ const MessageRow = memo(function MessageRow(props: {
       {!m.pending && !editing && (
         <div className="message-actions" role="group" aria-label="Message actions">
           <button className="icon-button" aria-label="Add reaction" aria-expanded={picker} onClick={() => setPicker(!picker)}><SmileIcon /></button>
+          <button className="icon-button" aria-label="Reply" onClick={onReply}><ReplyIcon /></button>
           {own && <button className="icon-button" aria-label="Edit message" onClick={() => setEditing(true)}><EditIcon /></button>}
           {own && <button className="icon-button" aria-label="Delete message" onClick={() => setConfirmDelete(true)}><TrashIcon /></button>}
         </div>
@@ -305,7 +326,15 @@ function TypingIndicator({ channelId, guildId }: { channelId: string; guildId: s
   return <div className="typing" aria-live="polite">{text}</div>;
 }
 
-function Composer({ channel, inputRef, onEditLast }: { channel: Channel; inputRef: RefObject<HTMLTextAreaElement | null>; onEditLast: () => boolean }) {
+function Composer(props: {
+  channel: Channel;
+  guildId: string;
+  inputRef: RefObject<HTMLTextAreaElement | null>;
+  onEditLast: () => boolean;
+  replyTo: StoredMessage | null;
+  clearReply: () => void;
+}) {
+  const { channel, inputRef, onEditLast, replyTo, clearReply, guildId } = props;
   const session = useSession();
   const [text, setText] = useState('');
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -315,13 +344,22 @@ function Composer({ channel, inputRef, onEditLast }: { channel: Channel; inputRe
       if (!content) return;
       setText('');
       session.stoppedTyping(channel.id);
-      void session.send(channel.id, content);
+      void session.send(channel.id, content, undefined, replyTo?.id);
+      clearReply();
+    } else if (e.key === 'Escape' && replyTo) {
+      clearReply();
     } else if (e.key === 'ArrowUp' && !text) {
       if (onEditLast()) e.preventDefault();
     }
   };
   return (
     <form className="composer" onSubmit={(e) => e.preventDefault()}>
+      {replyTo && (
+        <div className="reply-bar">
+          <span>Replying to <strong>{session.data.displayName(replyTo.author.id, guildId)}</strong></span>
+          <button type="button" className="icon-button" aria-label="Cancel reply" onClick={clearReply}>✕</button>
+        </div>
+      )}
       <textarea
         ref={inputRef}
         aria-label={`Message #${channel.name}`}

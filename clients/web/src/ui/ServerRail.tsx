@@ -7,17 +7,21 @@ export function initials(name: string) {
 }
 
 export function ServerRail(props: { selected: string | null; onSelect: (id: string) => void; onCreate: () => void; onJoin: () => void }) {
-  const { data } = useSession();
+  const session = useSession();
+  const { data } = session;
   useCollection(data.guilds);
+  useCollection(data.channels);
+  useCollection(session.read.lastRead);
+  const unread = (guildId: string) => data.guildChannels(guildId).some((c) => c.type === 0 && session.read.isUnread(c));
   const guilds = [...data.guilds.values()];
   return (
     <nav className="server-rail" aria-label="Servers">
       <ul>
         {guilds.map((g) => (
-          <li key={g.id}>
+          <li key={g.id} className={unread(g.id) && g.id !== props.selected ? 'has-unread' : undefined}>
             <button
               className={g.id === props.selected ? 'server-icon selected' : 'server-icon'}
-              aria-label={g.name}
+              aria-label={unread(g.id) && g.id !== props.selected ? `${g.name}, unread messages` : g.name}
               aria-current={g.id === props.selected ? 'true' : undefined}
               title={g.name}
               onClick={() => props.onSelect(g.id)}

@@ -19,3 +19,4 @@ export const LogoutIcon = svg('M15 4h4v16h-4M10 17l5-5-5-5M15 12H3');
 export const PlusIcon = svg('M12 5v14M5 12h14');
 export const JoinIcon = svg('M5 19 19 5M9 19H5v-4');
 export const StatusIcon = svg('M12 12m-4 0a4 4 0 1 0 8 0a4 4 0 1 0-8 0');
+export const ReplyIcon = svg('M10 9V5l-7 7 7 7v-4.1c5 0 8.5 1.6 11 5.1-1-5-4-10-11-11z');
