@@ -18,7 +18,13 @@ public abstract class AuthorizationTests(DatabaseProvider provider) : CommunityT
     {
         var role = await CreateRoleAsync("some role", "0");
         var code = await InviteAsync();
-        string g = GuildId, c = GeneralId, a = Alice.UserId, x = Carol.UserId;
+        var message = (await (await AliceHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "alice's" })).ExpectAsync(HttpStatusCode.OK))
+            .GetProperty("id").GetString();
+        var other = (await (await AliceHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "another" })).ExpectAsync(HttpStatusCode.OK))
+            .GetProperty("id").GetString();
+        var fire = Uri.EscapeDataString("🔥");
+        await (await AliceHttp.PutAsync($"channels/{GeneralId}/messages/{message}/reactions/{fire}/@me", null, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        string g = GuildId, c = GeneralId, a = Alice.UserId, x = Carol.UserId, m = message!;
         List<Route> privileged =
         [
             new("PATCH", $"guilds/{g}", """{"name":"mine now"}"""),
@@ -47,6 +53,14 @@ public abstract class AuthorizationTests(DatabaseProvider provider) : CommunityT
             new("PUT", $"guilds/{g}/bans/{x}", "{}"),
             new("DELETE", $"guilds/{g}/bans/{x}"),
             new("DELETE", $"invites/{code}"),
+            new("DELETE", $"channels/{c}/messages/{m}"),
+            new("POST", $"channels/{c}/messages/bulk-delete", $$"""{"messages":["{{m}}","{{other}}"]}"""),
+            new("PUT", $"channels/{c}/pins/{m}"),
+            new("DELETE", $"channels/{c}/pins/{m}"),
+            new("PUT", $"channels/{c}/messages/pins/{m}"),
+            new("DELETE", $"channels/{c}/messages/{m}/reactions"),
+            new("DELETE", $"channels/{c}/messages/{m}/reactions/{fire}"),
+            new("DELETE", $"channels/{c}/messages/{m}/reactions/{fire}/{a}"),
         ];
         List<Route> membersOnly =
         [
@@ -58,6 +72,15 @@ public abstract class AuthorizationTests(DatabaseProvider provider) : CommunityT
             new("GET", $"guilds/{g}/members/{a}"),
             new("POST", $"channels/{c}/invites", "{}"),
             new("PATCH", $"guilds/{g}/members/@me", """{"nick":"me"}"""),
+            new("GET", $"channels/{c}/messages"),
+            new("GET", $"channels/{c}/messages/{m}"),
+            new("POST", $"channels/{c}/messages", """{"content":"hi"}"""),
+            new("POST", $"channels/{c}/typing"),
+            new("GET", $"channels/{c}/pins"),
+            new("GET", $"channels/{c}/messages/pins"),
+            new("GET", $"channels/{c}/messages/{m}/reactions/{fire}"),
+            new("PUT", $"channels/{c}/messages/{m}/reactions/{fire}/@me"),
+            new("GET", $"guilds/{g}/messages/search?content=alice"),
         ];
         return (privileged, membersOnly);
     }
@@ -92,6 +115,9 @@ public abstract class AuthorizationTests(DatabaseProvider provider) : CommunityT
             var member = await Send(BobHttp, route);
             Assert.True(member.IsSuccessStatusCode, $"{route.Method} {route.Path} as a member: {(int)member.StatusCode}");
         }
+        // Editing someone else's message has its own code.
+        var edit = await Send(BobHttp, new Route("PATCH", $"channels/{GeneralId}/messages/{(await Get(AliceHttp, $"channels/{GeneralId}/messages?limit=100")).EnumerateArray().Last(msg => msg.GetProperty("author").GetProperty("id").GetString() == Alice.UserId).GetProperty("id").GetString()}", """{"content":"mine"}"""));
+        Assert.Equal(50005, (await edit.ExpectAsync(HttpStatusCode.Forbidden)).GetProperty("code").GetInt32());
         // Nothing changed hands on the way.
         var guild = await Get(AliceHttp, $"guilds/{GuildId}");
         Assert.Equal("LAN Party", guild.GetProperty("name").GetString());
