@@ -268,6 +268,10 @@ export class RestClient {
   removeReaction(channelId: Snowflake, messageId: Snowflake, emoji: string) {
     return this.request<void>('DELETE', `/channels/${channelId}/messages/${messageId}/reactions/${encodeURIComponent(emoji)}/@me`);
   }
+  /** Guild message search; `messages` holds one-element arrays, as on Discord. */
+  search(guildId: Snowflake, q: { content?: string; author_id?: Snowflake; channel_id?: Snowflake; has?: string; limit?: number; offset?: number }) {
+    return this.request<{ total_results: number; messages: Message[][] }>('GET', `/guilds/${guildId}/messages/search`, { query: q });
+  }
   typing(channelId: Snowflake) {
     return this.request<void>('POST', `/channels/${channelId}/typing`);
   }

@@ -235,6 +235,21 @@ test('unread marker on another channel clears when opened; replies show what the
   await alice.getByRole('button', { name: 'general', exact: true }).click();
 });
 
+test('search with from: and in: filters', async () => {
+  const box = alice.getByRole('searchbox').or(alice.getByLabel('Search messages (from:, in:, has:)'));
+  await box.fill(`from:${BOB} in:memes nice`);
+  await box.press('Enter');
+  const results = alice.getByRole('complementary', { name: 'Search results' });
+  await results.getByRole('status').filter({ hasText: '1 result' }).waitFor();
+  await results.getByText('haha, nice').waitFor();
+  await alice.screenshot({ path: join(shots, 'search.png') });
+  await box.fill('from:nobody_here');
+  await box.press('Enter');
+  await results.getByRole('alert').filter({ hasText: 'No member called' }).waitFor();
+  await results.getByRole('button', { name: 'Close search' }).click();
+  await alice.getByRole('complementary', { name: 'Members' }).waitFor();
+});
+
 test('network blip: after the session is lost, a re-identify catches up missed messages over REST', async () => {
   const page = await bobContext.newPage();
   page.setDefaultTimeout(30_000);

@@ -8,6 +8,7 @@ import { ChannelSidebar } from './ChannelSidebar';
 import { ChatView } from './ChatView';
 import { MemberList } from './MemberList';
 import { JoinDialog, CreateDialog } from './Dialogs';
+import { SearchPanel } from './SearchPanel';
 
 /** UI-only state (what is selected, which drawer is open) lives here, apart from server data. */
 export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | null; clearInvite: () => void }) {
@@ -20,6 +21,8 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
   const [guildId, setGuildId] = useState<string | null>(() => localStorage.getItem('together.ui.guild'));
   const [channelByGuild, setChannelByGuild] = useState<Record<string, string>>({});
   const [drawer, setDrawer] = useState<'none' | 'nav' | 'members'>('none');
+  const [search, setSearch] = useState<string | null>(null);
+  const [searchInput, setSearchInput] = useState('');
   const [dialog, setDialog] = useState<'none' | 'create' | 'join'>(pendingInvite ? 'join' : 'none');
 
   const guild = guildId ? data.guilds.get(guildId) : undefined;
@@ -80,6 +83,26 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
           <h2 className="channel-title">{channel ? <><span aria-hidden="true">#</span>{channel.name}</> : guild ? guild.name : 'Together'}</h2>
           {channel?.topic && <span className="topic">{channel.topic}</span>}
           {guild && (
+            <form
+              className="search-box"
+              role="search"
+              onSubmit={(e) => {
+                e.preventDefault();
+                if (searchInput.trim()) {
+                  setSearch(searchInput.trim());
+                  setDrawer('members');
+                }
+              }}
+            >
+              <input
+                aria-label="Search messages (from:, in:, has:)"
+                placeholder="Search"
+                value={searchInput}
+                onChange={(e) => setSearchInput(e.target.value)}
+              />
+            </form>
+          )}
+          {guild && (
             <button
               className="icon-button members-toggle"
               aria-label="Show member list"
@@ -103,7 +126,21 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
           </div>
         )}
       </main>
-      {guild && <MemberList guildId={guild.id} />}
+      {guild && search !== null ? (
+        <SearchPanel
+          guildId={guild.id}
+          text={search}
+          onClose={() => {
+            setSearch(null);
+            setDrawer('none');
+          }}
+          onOpen={(id) => {
+            selectChannel(id);
+          }}
+        />
+      ) : (
+        guild && <MemberList guildId={guild.id} />
+      )}
       {drawer !== 'none' && <div className="scrim" aria-hidden="true" onClick={() => setDrawer('none')} />}
       {dialog === 'create' && (
         <CreateDialog
