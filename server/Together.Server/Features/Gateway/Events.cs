@@ -151,16 +151,23 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ILo
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var gatewayEvent in _queue.Reader.ReadAllAsync(stoppingToken))
+        try
         {
-            try
+            await foreach (var gatewayEvent in _queue.Reader.ReadAllAsync(stoppingToken))
             {
-                await DeliverAsync(gatewayEvent, stoppingToken);
+                try
+                {
+                    await DeliverAsync(gatewayEvent, stoppingToken);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    logger.LogError(ex, "Could not dispatch {Event}", gatewayEvent.Name);
+                }
             }
-            catch (Exception ex) when (ex is not OperationCanceledException)
-            {
-                logger.LogError(ex, "Could not dispatch {Event}", gatewayEvent.Name);
-            }
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+            // Shutting down.
         }
     }
 

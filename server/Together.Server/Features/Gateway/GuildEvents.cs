@@ -191,15 +191,27 @@ public static class GuildEvents
     public static GatewayEvent Message(string name, MessageObject message, MemberObject? author) => new()
     {
         Name = name,
-        Payload = With(message, ("member", author is null ? null : author with { User = null! })),
-        PayloadWithoutContent = With(message with { Content = "", Embeds = [], Attachments = [] },
-            ("member", author is null ? null : author with { User = null! })),
+        Payload = With(message, ("member", WithoutUser(author))),
+        PayloadWithoutContent = With(message with { Content = "", Embeds = [], Attachments = [] }, ("member", WithoutUser(author))),
         Intent = Intents.GuildMessages,
         GuildId = message.GuildId!.Value,
         ChannelId = message.ChannelId,
         Required = P.ViewChannel,
         ContentVisibleTo = [message.Author.Id.Value, .. message.Mentions.Select(m => m.Id.Value)],
     };
+
+    /// <summary>
+    /// Discord's partial member in message events has no "user" key at all: libraries test for
+    /// the key, not for null (discord.js crashes on "user": null).
+    /// </summary>
+    private static JsonObject? WithoutUser(MemberObject? member)
+    {
+        if (member is null)
+            return null;
+        var node = JsonSerializer.SerializeToNode(member, GatewayJson.Options)!.AsObject();
+        node.Remove("user");
+        return node;
+    }
 
     public static GatewayEvent MessageDelete(long guildId, long channelId, long messageId) =>
         Events.ToChannel("MESSAGE_DELETE", guildId, channelId, new MessageDeletePayload(messageId, channelId, guildId), Intents.GuildMessages);
