@@ -5,6 +5,7 @@ using Together.Server.Features.Guilds;
 using Together.Server.Features.Health;
 using Together.Server.Features.Messages;
 using Together.Server.Features.Users;
+using Together.Server.Features.Voice;
 using Together.Server.Features.WebClient;
 using Together.Server.Infrastructure;
 
@@ -30,6 +31,7 @@ public static class TogetherApp
             .AddGuilds()
             .AddMessages()
             .AddGateway(builder.Configuration)
+            .AddVoice()
             .AddApiDocs();
 
         var app = builder.Build();
@@ -41,6 +43,7 @@ public static class TogetherApp
         app.MapGuilds();
         app.MapMessages();
         app.MapGateway();
+        app.MapVoice();
         app.MapWebClient();
         return app;
     }

@@ -21,6 +21,7 @@ public sealed class GatewayServer(
     IEnumerable<IOpHandler> handlers,
     SessionRegistry sessions,
     PresencePublisher presence,
+    Voice.VoiceStateService voice,
     GatewaySettings settings,
     TimeProvider time,
     ILogger<GatewayServer> logger)
@@ -122,6 +123,7 @@ public sealed class GatewayServer(
     {
         ArgumentNullException.ThrowIfNull(session);
         sessions.Remove(session);
+        _ = voice.SessionEndedAsync(session);
         session.Connection?.Close(CloseCode.SessionTimedOut, "Session ended.");
         presence.Announce(session.UserId, forceOffline: sessions.OfUser(session.UserId).All(s => s.Connection is null));
     }

@@ -238,7 +238,8 @@ public static class ListMyGuilds
 
 public static class LeaveGuild
 {
-    public static async Task<NoContent> Handle(Snowflake guildId, CurrentUser me, TogetherDb db, IEventBus events, CancellationToken cancellationToken)
+    public static async Task<NoContent> Handle(Snowflake guildId, CurrentUser me, TogetherDb db, IEventBus events, Voice.VoiceStateService voice,
+        CancellationToken cancellationToken)
     {
         var guild = await db.Guilds.AsNoTracking().Where(g => g.Id == guildId.Value).Select(g => new { g.OwnerId }).SingleOrDefaultAsync(cancellationToken);
         var membership = guild is null ? null
@@ -250,6 +251,7 @@ public static class LeaveGuild
             throw ApiException.BadRequest(ApiErrors.InvalidGuild, "Invalid Guild");
         db.GuildMembers.Remove(membership);
         await db.SaveChangesAsync(cancellationToken);
+        await voice.LeaveGuildAsync(db, guildId, me.Id, cancellationToken);
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == me.Id.Value, cancellationToken);
         foreach (var gone in GuildEvents.MemberGone(guildId, UserObject.From(user)))
             events.Publish(gone);

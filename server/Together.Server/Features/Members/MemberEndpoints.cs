@@ -147,7 +147,7 @@ public static class MemberEndpoints
     /// <summary>Kick: KICK_MEMBERS and a higher role than the member's; never the owner.</summary>
     public static async Task<NoContent> Kick(
         Snowflake guildId, Snowflake userId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit, IEventBus events,
-        CancellationToken cancellationToken)
+        Voice.VoiceStateService voice, CancellationToken cancellationToken)
     {
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.KickMembers);
         var target = await access.OtherMemberAsync(member, userId, cancellationToken);
@@ -156,6 +156,7 @@ public static class MemberEndpoints
         db.GuildMembers.Remove(target.Member);
         audit.Record(guildId, me.Id, AuditAction.MemberKick, userId);
         await db.SaveChangesAsync(cancellationToken);
+        await voice.LeaveGuildAsync(db, guildId, userId, cancellationToken);
         var user = await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId.Value, cancellationToken);
         foreach (var gone in GuildEvents.MemberGone(guildId, UserObject.From(user)))
             events.Publish(gone);

@@ -1,0 +1,209 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Microsoft.EntityFrameworkCore;
+using Together.Data;
+using Together.Data.Entities;
+using Together.Data.Snowflakes;
+using Together.Server.Features.Gateway;
+using Together.Server.Features.Members;
+using Together.Server.Features.Permissions;
+using P = Together.Server.Features.Permissions.Permissions;
+
+namespace Together.Server.Features.Voice;
+
+/// <summary>Discord's voice state object.</summary>
+public sealed record VoiceStateObject(
+    Snowflake GuildId,
+    Snowflake? ChannelId,
+    Snowflake UserId,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] MemberObject? Member,
+    string SessionId,
+    bool Deaf,
+    bool Mute,
+    bool SelfDeaf,
+    bool SelfMute,
+    bool SelfVideo,
+    bool Suppress,
+    DateTimeOffset? RequestToSpeakTimestamp)
+{
+    public static VoiceStateObject From(VoiceState state, GuildMember? member, MemberObject? memberObject = null)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        return new(state.GuildId, state.ChannelId, state.UserId, memberObject, state.SessionId,
+            member?.Deaf ?? false, member?.Mute ?? false, state.SelfDeaf, state.SelfMute, state.SelfVideo, state.Suppress, state.RequestToSpeakTimestamp);
+    }
+}
+
+public sealed record VoiceStateUpdatePayload(JsonElement GuildId, JsonElement ChannelId, bool? SelfMute, bool? SelfDeaf);
+
+/// <summary>Names this server process in voice_states rows, so a restart can clear what a crash left behind.</summary>
+public sealed class VoiceInstance(IConfiguration configuration)
+{
+    public string Id { get; } = $"{Environment.MachineName}-{configuration.GetValue("Snowflake:WorkerId", 0)}";
+}
+
+/// <summary>
+/// Who is in which voice channel, kept true in the voice_states table: joins, moves and leaves
+/// (op 4), sessions that end, members who leave or are removed, and states left by a crash
+/// (cleared when this instance starts again).
+/// </summary>
+public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus events, VoiceInstance instance, TimeProvider time, ILogger<VoiceStateService> logger)
+{
+    /// <summary>Op 4: join or move to <paramref name="channelId"/>, or leave when it is null.</summary>
+    public async Task<bool> UpdateAsync(GatewaySession session, long guildId, long? channelId, bool selfMute, bool selfDeaf, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TogetherDb>();
+        var access = scope.ServiceProvider.GetRequiredService<GuildAccess>();
+        MemberAccess member;
+        try
+        {
+            member = await access.MemberAsync(guildId, session.UserId, cancellationToken);
+        }
+        catch (Infrastructure.ApiException)
+        {
+            return false;
+        }
+        var existing = await db.VoiceStates.SingleOrDefaultAsync(v => v.GuildId == guildId && v.UserId == session.UserId, cancellationToken);
+        if (channelId is not { } target)
+        {
+            if (existing is null)
+                return true;
+            db.VoiceStates.Remove(existing);
+            await db.SaveChangesAsync(cancellationToken);
+            existing.ChannelId = 0;
+            Publish(existing, member, left: true);
+            return true;
+        }
+        var channel = await db.Channels.Include(c => c.PermissionOverwrites)
+            .SingleOrDefaultAsync(c => c.Id == target && c.GuildId == guildId && c.Type == ChannelType.GuildVoice, cancellationToken);
+        if (channel is null)
+            return false;
+        var permissions = member.In(channel);
+        if ((permissions & (P.ViewChannel | P.Connect)) != (P.ViewChannel | P.Connect))
+            return false;
+        if (existing?.ChannelId != target && channel.UserLimit is > 0 and var limit && (permissions & P.MoveMembers) == 0
+            && await db.VoiceStates.CountAsync(v => v.ChannelId == target, cancellationToken) >= limit)
+            return false;
+        if (existing is null)
+        {
+            existing = new VoiceState { GuildId = guildId, UserId = session.UserId, ChannelId = target, SessionId = session.Id, InstanceId = instance.Id };
+            db.VoiceStates.Add(existing);
+        }
+        existing.ChannelId = target;
+        existing.SessionId = session.Id;
+        existing.InstanceId = instance.Id;
+        existing.SelfMute = selfMute;
+        existing.SelfDeaf = selfDeaf;
+        existing.UpdatedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        Publish(existing, member, left: false);
+        return true;
+    }
+
+    /// <summary>Removes the user's voice state in a guild (they left it, or were kicked or banned).</summary>
+    public async Task LeaveGuildAsync(TogetherDb db, long guildId, long userId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        var state = await db.VoiceStates.AsNoTracking().SingleOrDefaultAsync(v => v.GuildId == guildId && v.UserId == userId, cancellationToken);
+        if (state is null)
+            return;
+        await db.VoiceStates.Where(v => v.GuildId == guildId && v.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        events.Publish(LeaveEvent(state));
+    }
+
+    /// <summary>A gateway session ended: the voice states it held end with it.</summary>
+    public async Task SessionEndedAsync(GatewaySession session)
+    {
+        ArgumentNullException.ThrowIfNull(session);
+        try
+        {
+            await using var scope = scopes.CreateAsyncScope();
+            var db = scope.ServiceProvider.GetRequiredService<TogetherDb>();
+            var states = await db.VoiceStates.AsNoTracking().Where(v => v.UserId == session.UserId && v.SessionId == session.Id).ToListAsync();
+            if (states.Count == 0)
+                return;
+            await db.VoiceStates.Where(v => v.UserId == session.UserId && v.SessionId == session.Id).ExecuteDeleteAsync();
+            foreach (var state in states)
+                events.Publish(LeaveEvent(state));
+        }
+        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or TimeoutException)
+        {
+            logger.LogWarning(ex, "Could not clear the voice states of session {Session}", session.Id);
+        }
+    }
+
+    /// <summary>At start-up: states this instance held before it stopped belong to connections that are gone.</summary>
+    public async Task ClearStaleAsync(CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TogetherDb>();
+        var cleared = await db.VoiceStates.Where(v => v.InstanceId == instance.Id).ExecuteDeleteAsync(cancellationToken);
+        if (cleared > 0)
+            logger.LogInformation("Cleared {Count} voice state(s) left from before this start", cleared);
+    }
+
+    private void Publish(VoiceState state, MemberAccess member, bool left)
+    {
+        var payload = VoiceStateObject.From(state, member.Member) with { ChannelId = left ? null : state.ChannelId };
+        events.Publish(Events.ToGuild("VOICE_STATE_UPDATE", state.GuildId, payload, Intents.GuildVoiceStates, alsoUsers: [state.UserId]));
+    }
+
+    private static GatewayEvent LeaveEvent(VoiceState state) =>
+        Events.ToGuild("VOICE_STATE_UPDATE", state.GuildId, VoiceStateObject.From(state, null) with { ChannelId = null },
+            Intents.GuildVoiceStates, alsoUsers: [state.UserId]);
+}
+
+/// <summary>Clears stale voice states before the server takes connections.</summary>
+public sealed class VoiceStartup(VoiceStateService voice) : IHostedService
+{
+    public Task StartAsync(CancellationToken cancellationToken) => voice.ClearStaleAsync(cancellationToken);
+
+    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+}
+
+/// <summary>Op 4 VOICE_STATE_UPDATE: join, move or leave a voice channel.</summary>
+public sealed class VoiceStateUpdateHandler(VoiceStateService voice) : IOpHandler
+{
+    public int Op => Gateway.Op.VoiceStateUpdate;
+
+    public async Task HandleAsync(GatewayConnection connection, JsonElement data, CancellationToken cancellationToken)
+    {
+        VoiceStateUpdatePayload? payload;
+        try
+        {
+            payload = data.Deserialize<VoiceStateUpdatePayload>(GatewayJson.Options);
+        }
+        catch (JsonException)
+        {
+            payload = null;
+        }
+        if (payload is null || !TryId(payload.GuildId, out var guildId) || guildId is null
+            || !TryId(payload.ChannelId, out var channelId))
+        {
+            connection.Close(CloseCode.DecodeError, "Invalid VOICE_STATE_UPDATE payload.");
+            return;
+        }
+        // Like Discord: a join the user may not make is ignored, not an error.
+        await voice.UpdateAsync(connection.Session!, guildId.Value, channelId, payload.SelfMute ?? false, payload.SelfDeaf ?? false, cancellationToken);
+    }
+
+    private static bool TryId(JsonElement element, out long? id)
+    {
+        id = null;
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Null or JsonValueKind.Undefined:
+                return true;
+            case JsonValueKind.String when Snowflake.TryParse(element.GetString(), out var parsed):
+                id = parsed.Value;
+                return true;
+            case JsonValueKind.Number when element.TryGetInt64(out var number) && number >= 0:
+                id = number;
+                return true;
+            default:
+                return false;
+        }
+    }
+}
