@@ -11,7 +11,7 @@ internal sealed class BenchOptions
     [
         "url", "db", "connection-string", "members", "senders", "rate", "duration", "warmup", "max-p99", "rate-factor",
         "max-rate", "step-duration", "messages", "pages", "searches", "clients", "out", "intents", "drain", "setup-parallelism",
-        "server-dll", "data-dir", "server-env",
+        "server-dll", "data-dir", "server-env", "quiet-wait",
     ];
 
     private readonly Dictionary<string, string> _values = [];
@@ -95,6 +95,9 @@ internal sealed class BenchOptions
 
         connect
           --clients N (500)
+
+        machine
+          --quiet-wait S            before each measurement wait up to S s (60) for other processes to use < 15 % of a core
 
         output
           --out PATH                JSON result (default tools/Together.Bench/bench-results/<scenario>-<utc time>.json)

@@ -25,7 +25,7 @@ internal static class ConnectScenario
 
         // Let the set-up's garbage settle so the baseline is the idle server with its data loaded.
         await Task.Delay(TimeSpan.FromSeconds(3), cancellationToken);
-        await sampler.WaitForQuietAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        await sampler.WaitForQuietAsync(TimeSpan.FromSeconds(options.Number("quiet-wait", 60)), cancellationToken);
         var before = sampler.ServerRssKb();
         var from = sampler.Now;
         Console.WriteLine($"connect: {count} clients identify at once ...");

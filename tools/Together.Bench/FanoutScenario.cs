@@ -7,7 +7,7 @@ namespace Together.Bench;
 internal sealed record FanoutStep(
     double TargetRate, double AchievedSendRate, int Members, int Senders, double WarmupSeconds, double MeasuredSeconds,
     int MessagesMeasured, int HttpErrors, long ExpectedDeliveries, long Delivered, long Lost, long Duplicates,
-    double DeliveriesPerSecond, Summary DeliveryLatencyMs, Summary PostLatencyMs, ResourceWindow? Resources,
+    double DeliveriesPerSecond, Summary DeliveryLatencyMs, Summary PostLatencyMs, Summary FirstDeliveryMs, Summary FanoutSpreadMs, ResourceWindow? Resources,
     int ConnectionsClosed, bool Passed, string Verdict);
 
 internal sealed record FanoutResult(
@@ -34,6 +34,10 @@ internal sealed class FanoutScenario : IGatewayListener
         public readonly bool[] Failed = new bool[count];
         public readonly Latencies Delivery = new((int)Math.Min(MaxSamples, (long)Math.Max(1, count - warmupCount) * members));
         public readonly Latencies Post = new(Math.Max(1, count));
+        // Per message, the first and the last arrival: first − sent is the REST path up to the
+        // publish plus one delivery; last − first is how long the fan-out to all members took.
+        public readonly long[] FirstAt = new long[count];
+        public readonly long[] LastAt = new long[count];
         public int HttpErrors;
     }
 
@@ -44,8 +48,19 @@ internal sealed class FanoutScenario : IGatewayListener
             return;
         var i = (int)(nonce - step.BaseNonce);
         Interlocked.Increment(ref step.Delivered[i]);
-        if (i >= step.WarmupCount)
-            step.Delivery.Add(timestamp - Volatile.Read(ref step.SentAt[i]));
+        if (i < step.WarmupCount)
+            return;
+        step.Delivery.Add(timestamp - Volatile.Read(ref step.SentAt[i]));
+        Interlocked.CompareExchange(ref step.FirstAt[i], timestamp, 0);
+        long seen;
+        while ((seen = Volatile.Read(ref step.FirstAt[i])) > timestamp && Interlocked.CompareExchange(ref step.FirstAt[i], timestamp, seen) != seen)
+        {
+            // Another recipient raced us; retry with its value.
+        }
+        while ((seen = Volatile.Read(ref step.LastAt[i])) < timestamp && Interlocked.CompareExchange(ref step.LastAt[i], timestamp, seen) != seen)
+        {
+            // Likewise.
+        }
     }
 
     public async Task<FanoutResult> RunAsync(BenchOptions options, ServerHost host, ApiClient api, ProcessSampler sampler, CancellationToken cancellationToken)
@@ -59,6 +74,7 @@ internal sealed class FanoutScenario : IGatewayListener
         var duration = findMax ? options.Number("step-duration", 15) : options.Number("duration", 30);
         var drain = options.Number("drain", 5);
         var maxP99 = options.Number("max-p99", 50);
+        var quietWait = options.Number("quiet-wait", 60);
 
         var clock = Stopwatch.StartNew();
         var community = await Setup.CommunityAsync(api, members, options.Int("setup-parallelism", 8), host.Spawned && !options.Has("no-forwarded-for"), cancellationToken);
@@ -84,7 +100,7 @@ internal sealed class FanoutScenario : IGatewayListener
                 var factor = Math.Max(1.05, options.Number("rate-factor", 1.5));
                 while (true)
                 {
-                    var step = await RunStepAsync(api, sampler, community, clients, senderAccounts, rate, warmup, duration, drain, maxP99, nextNonce, cancellationToken);
+                    var step = await RunStepAsync(api, sampler, community, clients, senderAccounts, rate, warmup, duration, drain, maxP99, quietWait, nextNonce, cancellationToken);
                     nextNonce += 10_000_000;
                     steps.Add(step);
                     Report.PrintFanoutStep(step);
@@ -111,7 +127,7 @@ internal sealed class FanoutScenario : IGatewayListener
 
     private async Task<FanoutStep> RunStepAsync(
         ApiClient api, ProcessSampler sampler, Community community, GatewayClient[] clients, Account[] senders,
-        double rate, double warmup, double duration, double drain, double maxP99, long baseNonce, CancellationToken cancellationToken)
+        double rate, double warmup, double duration, double drain, double maxP99, double quietWait, long baseNonce, CancellationToken cancellationToken)
     {
         var warmupCount = (int)Math.Round(rate * warmup);
         var count = warmupCount + (int)Math.Round(rate * duration);
@@ -121,7 +137,7 @@ internal sealed class FanoutScenario : IGatewayListener
         for (var k = 0; k < count; k++)
             bodies[k] = ApiClient.MessageBody(Content.Chat(k), (baseNonce + k).ToString(System.Globalization.CultureInfo.InvariantCulture));
         var closedBefore = clients.Count(c => c.Closed is not null);
-        await sampler.WaitForQuietAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        await sampler.WaitForQuietAsync(TimeSpan.FromSeconds(quietWait), cancellationToken);
         _step = step;
         Console.WriteLine($"fanout: {rate:F0} msg/s from {senders.Length} senders to {clients.Length} members: {warmup:F0} s warm-up + {duration:F0} s measured ...");
 
@@ -193,6 +209,14 @@ internal sealed class FanoutScenario : IGatewayListener
         var httpErrors = step.HttpErrors + sends.Count(t => t.Status != TaskStatus.RanToCompletion);
         var seconds = (sendEnd - measureStartTicks) / (double)Stopwatch.Frequency;
         var latency = step.Delivery.Summarize();
+        var first = new Latencies(count);
+        var spread = new Latencies(count);
+        for (var i = warmupCount; i < count; i++)
+            if (!step.Failed[i] && step.FirstAt[i] != 0)
+            {
+                first.Add(step.FirstAt[i] - step.SentAt[i]);
+                spread.Add(step.LastAt[i] - step.FirstAt[i]);
+            }
         var post = step.Post.Summarize();
         var closed = clients.Count(c => c.Closed is not null) - closedBefore;
         var lost = expected - delivered;
@@ -204,7 +228,7 @@ internal sealed class FanoutScenario : IGatewayListener
             : achieved < rate * 0.95 ? $"the client sent only {achieved} msg/s"
             : "ok";
         return new FanoutStep(rate, achieved, members, senders.Length, warmup, Math.Round(seconds, 2), measured, httpErrors, expected, delivered, lost, duplicates,
-            Math.Round(delivered / Math.Max(0.001, seconds)), latency, post, resources, closed, verdict == "ok", verdict);
+            Math.Round(delivered / Math.Max(0.001, seconds)), latency, post, first.Summarize(), spread.Summarize(), resources, closed, verdict == "ok", verdict);
     }
 
     private static async Task SendOneAsync(ApiClient api, long channelId, Account sender, byte[] body, Step step, int k, CancellationToken cancellationToken)

@@ -58,7 +58,7 @@ internal static class HistoryScenario
             if (check.RootElement.GetArrayLength() != 50)
                 throw new InvalidOperationException($"a page in the middle returned {check.RootElement.GetArrayLength()} messages, not 50");
 
-        await sampler.WaitForQuietAsync(TimeSpan.FromSeconds(60), cancellationToken);
+        await sampler.WaitForQuietAsync(TimeSpan.FromSeconds(options.Number("quiet-wait", 60)), cancellationToken);
         var from = sampler.Now;
         var queries = new List<QueryKind>();
         var pick = new Random(7);
