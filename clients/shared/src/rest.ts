@@ -1,7 +1,7 @@
 import { ApiError, NetworkError, RateLimitError, errorFromBody } from './errors';
 import type { TokenStore, Tokens } from './tokens';
 import type {
-  AuthResponse, Channel, Guild, Invite, Member, Message, Role, Snowflake, User,
+  AuditLog, AuthResponse, Channel, Guild, Invite, Member, Message, Role, Snowflake, User,
 } from './types';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
@@ -32,6 +32,10 @@ interface RequestOptions {
   query?: Record<string, string | number | boolean | undefined>;
   auth?: boolean;
   headers?: Record<string, string>;
+}
+
+function auditReason(reason?: string): Record<string, string> | undefined {
+  return reason ? { 'x-audit-log-reason': encodeURIComponent(reason) } : undefined;
 }
 
 /** Slowmode (20016) is meant for the user to see, not to be waited out silently. */
@@ -230,6 +234,64 @@ export class RestClient {
   }
   createChannel(guildId: Snowflake, body: { name: string; type?: number; parent_id?: Snowflake | null }) {
     return this.request<Channel>('POST', `/guilds/${guildId}/channels`, { body });
+  }
+  updateGuild(guildId: Snowflake, body: Partial<Pick<Guild, 'name' | 'description' | 'system_channel_id'>>) {
+    return this.request<Guild>('PATCH', `/guilds/${guildId}`, { body });
+  }
+  updateChannel(channelId: Snowflake, body: { name?: string; topic?: string | null; parent_id?: Snowflake | null; position?: number; rate_limit_per_user?: number }) {
+    return this.request<Channel>('PATCH', `/channels/${channelId}`, { body });
+  }
+  deleteChannel(channelId: Snowflake) {
+    return this.request<Channel>('DELETE', `/channels/${channelId}`);
+  }
+  reorderChannels(guildId: Snowflake, body: Array<{ id: Snowflake; position?: number; parent_id?: Snowflake | null; lock_permissions?: boolean }>) {
+    return this.request<void>('PATCH', `/guilds/${guildId}/channels`, { body });
+  }
+  /** `type` 0 = role, 1 = member; allow/deny are permission bit strings. */
+  putOverwrite(channelId: Snowflake, targetId: Snowflake, body: { type: 0 | 1; allow: string; deny: string }) {
+    return this.request<void>('PUT', `/channels/${channelId}/permissions/${targetId}`, { body });
+  }
+  deleteOverwrite(channelId: Snowflake, targetId: Snowflake) {
+    return this.request<void>('DELETE', `/channels/${channelId}/permissions/${targetId}`);
+  }
+  createRole(guildId: Snowflake, body: { name?: string; color?: number; permissions?: string; hoist?: boolean; mentionable?: boolean }) {
+    return this.request<Role>('POST', `/guilds/${guildId}/roles`, { body });
+  }
+  updateRole(guildId: Snowflake, roleId: Snowflake, body: { name?: string; color?: number; permissions?: string; hoist?: boolean; mentionable?: boolean }) {
+    return this.request<Role>('PATCH', `/guilds/${guildId}/roles/${roleId}`, { body });
+  }
+  deleteRole(guildId: Snowflake, roleId: Snowflake) {
+    return this.request<void>('DELETE', `/guilds/${guildId}/roles/${roleId}`);
+  }
+  reorderRoles(guildId: Snowflake, body: Array<{ id: Snowflake; position: number }>) {
+    return this.request<Role[]>('PATCH', `/guilds/${guildId}/roles`, { body });
+  }
+  addMemberRole(guildId: Snowflake, userId: Snowflake, roleId: Snowflake) {
+    return this.request<void>('PUT', `/guilds/${guildId}/members/${userId}/roles/${roleId}`);
+  }
+  removeMemberRole(guildId: Snowflake, userId: Snowflake, roleId: Snowflake) {
+    return this.request<void>('DELETE', `/guilds/${guildId}/members/${userId}/roles/${roleId}`);
+  }
+  /** Timeout until the given ISO time, or null to end it. */
+  timeoutMember(guildId: Snowflake, userId: Snowflake, until: string | null, reason?: string) {
+    return this.request<Member>('PATCH', `/guilds/${guildId}/members/${userId}`, {
+      body: { communication_disabled_until: until }, headers: auditReason(reason),
+    });
+  }
+  kick(guildId: Snowflake, userId: Snowflake, reason?: string) {
+    return this.request<void>('DELETE', `/guilds/${guildId}/members/${userId}`, { headers: auditReason(reason) });
+  }
+  ban(guildId: Snowflake, userId: Snowflake, deleteMessageSeconds = 0, reason?: string) {
+    return this.request<void>('PUT', `/guilds/${guildId}/bans/${userId}`, { body: { delete_message_seconds: deleteMessageSeconds }, headers: auditReason(reason) });
+  }
+  guildInvites(guildId: Snowflake) {
+    return this.request<Invite[]>('GET', `/guilds/${guildId}/invites`);
+  }
+  deleteInvite(code: string) {
+    return this.request<Invite>('DELETE', `/invites/${encodeURIComponent(code)}`);
+  }
+  auditLog(guildId: Snowflake, q: { before?: Snowflake; limit?: number; user_id?: Snowflake; action_type?: number } = {}) {
+    return this.request<AuditLog>('GET', `/guilds/${guildId}/audit-logs`, { query: q });
   }
   roles(guildId: Snowflake) {
     return this.request<Role[]>('GET', `/guilds/${guildId}/roles`);

@@ -157,3 +157,18 @@ export interface ReactionEvent {
   emoji: Emoji;
   member?: Member;
 }
+
+export interface AuditLogEntry {
+  id: Snowflake;
+  action_type: number;
+  user_id: Snowflake | null;
+  target_id: Snowflake | null;
+  reason?: string | null;
+  changes?: Array<{ key: string; old_value?: unknown; new_value?: unknown }>;
+  options?: Record<string, unknown>;
+}
+
+export interface AuditLog {
+  audit_log_entries: AuditLogEntry[];
+  users: User[];
+}

@@ -250,6 +250,42 @@ test('search with from: and in: filters', async () => {
   await alice.getByRole('complementary', { name: 'Members' }).waitFor();
 });
 
+test('server settings: a coloured role, assigned to bob, opens the private channel; channels; audit log', async () => {
+  await alice.getByRole('button', { name: 'Server menu' }).click();
+  await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
+  const settings = alice.getByRole('dialog', { name: 'Game Night settings' });
+  await settings.getByRole('tab', { name: 'Roles' }).click();
+  await settings.getByRole('button', { name: 'Create Role' }).click();
+  const editor = settings.getByRole('form', { name: /Edit role/ });
+  await editor.getByLabel('Role name').fill('Mods');
+  await editor.getByLabel('Role colour').fill('#e91e63');
+  await editor.getByRole('button', { name: 'Save Changes' }).click();
+  await settings.getByRole('button', { name: 'Edit Mods' }).waitFor();
+
+  await settings.getByRole('tab', { name: 'Channels' }).click();
+  await settings.getByRole('button', { name: 'Edit staff-only' }).click();
+  await settings.getByLabel('Role to edit').selectOption({ label: 'Mods' });
+  await settings.getByLabel('View Channels: allow').check();
+  await settings.getByRole('button', { name: 'Save Permissions' }).click();
+  await settings.getByRole('button', { name: '← Back to channels' }).click();
+  await settings.getByLabel('Channel name').fill('announcements');
+  await settings.getByRole('button', { name: 'Create Channel' }).click();
+  await bob.getByRole('button', { name: 'announcements' }).waitFor();
+  assert.equal(await bob.getByRole('button', { name: 'staff-only' }).count(), 0);
+
+  await settings.getByRole('tab', { name: 'Members' }).click();
+  await settings.getByRole('group', { name: `Roles of ${BOB}` }).getByLabel('Mods').check();
+  // Bob now holds Mods, which may view #staff-only: it appears for him without a reload.
+  await bob.getByRole('button', { name: 'staff-only' }).waitFor();
+  await alice.screenshot({ path: join(shots, 'settings.png') });
+
+  await settings.getByRole('tab', { name: 'Audit Log' }).click();
+  await settings.getByText('created a role').waitFor();
+  await settings.getByRole('button', { name: 'Close settings' }).click();
+  const colour = await alice.locator('.member-pane .member', { hasText: BOB }).locator('.member-name').evaluate((el) => getComputedStyle(el).color);
+  assert.equal(colour, 'rgb(233, 30, 99)');
+});
+
 test('network blip: after the session is lost, a re-identify catches up missed messages over REST', async () => {
   const page = await bobContext.newPage();
   page.setDefaultTimeout(30_000);
@@ -331,4 +367,16 @@ test('log out returns to the login screen and the session is gone', async () => 
   await bob.getByLabel('Password').fill(PASSWORD);
   await bob.getByRole('button', { name: 'Log In' }).click();
   await bob.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
+});
+
+test('kick: bob loses the server at once', async () => {
+  await alice.getByRole('button', { name: 'Server menu' }).click();
+  await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
+  const settings = alice.getByRole('dialog', { name: 'Game Night settings' });
+  await settings.getByRole('tab', { name: 'Members' }).click();
+  await settings.getByRole('listitem', { name: BOB }).getByRole('button', { name: 'Kick' }).click();
+  await settings.getByRole('button', { name: 'Confirm' }).click();
+  await bob.getByText('You are not in any server yet.').waitFor();
+  await settings.getByRole('button', { name: 'Close settings' }).click();
+  await alice.locator('.member-pane .member', { hasText: BOB }).waitFor({ state: 'detached' });
 });

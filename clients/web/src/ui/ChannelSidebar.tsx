@@ -5,6 +5,8 @@ import { useSession } from '../context';
 import { useCollection } from '../state/collection';
 import { describeError } from '../session';
 import { InviteDialog, Modal } from './Dialogs';
+import { ServerSettings, settingsTabs } from './ServerSettings';
+import { guildPermissions } from '../permissions';
 
 const byPosition = (a: Channel, b: Channel) => a.position - b.position || compareIds(a.id, b.id);
 
@@ -16,6 +18,9 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
   const [menu, setMenu] = useState(false);
   const [inviting, setInviting] = useState(false);
   const [leaving, setLeaving] = useState(false);
+  const [settings, setSettings] = useState(false);
+  useCollection(data.roles);
+  useCollection(data.members);
   const [error, setError] = useState<string | null>(null);
 
   const channels = guild ? data.guildChannels(guild.id) : [];
@@ -23,6 +28,7 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
   const loose = channels.filter((c) => c.type !== ChannelType.GuildCategory && !c.parent_id).sort(byPosition);
   const inCategory = (id: string) => channels.filter((c) => c.parent_id === id && c.type !== ChannelType.GuildCategory).sort(byPosition);
   const isOwner = guild && guild.owner_id === data.selfId;
+  const canSettings = !!guild && !!data.selfId && settingsTabs(guildPermissions(data, guild.id, data.selfId)).length > 0;
 
   const item = (c: Channel) => {
     const voice = c.type === ChannelType.GuildVoice;
@@ -59,6 +65,11 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
           <li role="none">
             <button role="menuitem" onClick={() => { setMenu(false); setInviting(true); }} disabled={!channelId}>Invite People</button>
           </li>
+          {canSettings && (
+            <li role="none">
+              <button role="menuitem" onClick={() => { setMenu(false); setSettings(true); }}>Server Settings</button>
+            </li>
+          )}
           {!isOwner && (
             <li role="none">
               <button role="menuitem" className="danger" onClick={() => { setMenu(false); setLeaving(true); }}>Leave Server</button>
@@ -76,6 +87,7 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
         ))}
       </nav>
       <UserPanel />
+      {settings && guild && <ServerSettings guildId={guild.id} onClose={() => setSettings(false)} />}
       {inviting && channelId && <InviteDialog channelId={channelId} onClose={() => setInviting(false)} />}
       {leaving && guild && (
         <Modal title={`Leave '${guild.name}'`} onClose={() => setLeaving(false)}>
