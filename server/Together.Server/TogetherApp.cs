@@ -31,7 +31,7 @@ public static class TogetherApp
             .AddGuilds()
             .AddMessages()
             .AddGateway(builder.Configuration)
-            .AddVoice()
+            .AddVoice(builder.Configuration)
             .AddApiDocs();
 
         var app = builder.Build();

@@ -42,6 +42,9 @@ public sealed class GatewayClient : IAsyncDisposable
 
     public List<byte[]> RawBinaryFrames { get; } = [];
 
+    /// <summary>Every frame as it arrives, for observers that must not consume the test's queue.</summary>
+    public event Action<Frame>? Received;
+
     public static Task<GatewayClient> ConnectAsync(RunningServer server, string query = "?v=10&encoding=json", bool zlib = false) =>
         ConnectAsync(new Uri($"ws://{server.Address.Authority}/gateway{query}"), zlib);
 
@@ -178,6 +181,7 @@ public sealed class GatewayClient : IAsyncDisposable
                     root.TryGetProperty("t", out var t) && t.ValueKind == JsonValueKind.String ? t.GetString() : null);
                 if (frame.S is { } seq)
                     LastSeq = seq;
+                Received?.Invoke(frame);
                 _frames.Writer.TryWrite(frame);
             }
         }

@@ -50,6 +50,8 @@ public sealed class RunningServer : IAsyncDisposable
             // bcrypt's minimum cost keeps hundreds of registrations fast; production refuses it.
             ["Auth:BcryptWorkFactor"] = "4",
             ["Auth:AllowWeakPasswordHashing"] = "true",
+            // Voice binds one UDP port per server: tests run many servers at once.
+            ["Voice:Port"] = "0",
             ["Logging:LogLevel:Default"] = "Warning",
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Critical",

@@ -11,8 +11,11 @@ namespace Together.Server.Features.Voice;
 
 public static class VoiceFeature
 {
-    public static IServiceCollection AddVoice(this IServiceCollection services)
+    public static IServiceCollection AddVoice(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton(configuration.GetSection("Voice").Get<VoiceSettings>() ?? new VoiceSettings());
+        services.AddSingleton<VoiceSfu>();
+        services.AddSingleton<IOpHandler, VoiceAnswerHandler>();
         services.AddSingleton<VoiceInstance>();
         services.AddSingleton<VoiceStateService>();
         services.AddHostedService<VoiceStartup>();

@@ -47,7 +47,7 @@ public sealed class VoiceInstance(IConfiguration configuration)
 /// (op 4), sessions that end, members who leave or are removed, and states left by a crash
 /// (cleared when this instance starts again).
 /// </summary>
-public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus events, VoiceInstance instance, TimeProvider time, ILogger<VoiceStateService> logger)
+public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus events, VoiceSfu sfu, VoiceInstance instance, TimeProvider time, ILogger<VoiceStateService> logger)
 {
     /// <summary>Op 4: join or move to <paramref name="channelId"/>, or leave when it is null.</summary>
     public async Task<bool> UpdateAsync(GatewaySession session, long guildId, long? channelId, bool selfMute, bool selfDeaf, CancellationToken cancellationToken)
@@ -72,6 +72,7 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
                 return true;
             db.VoiceStates.Remove(existing);
             await db.SaveChangesAsync(cancellationToken);
+            sfu.Leave(guildId, session.UserId);
             existing.ChannelId = 0;
             Publish(existing, member, left: true);
             return true;
@@ -98,6 +99,10 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
         existing.SelfDeaf = selfDeaf;
         existing.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
+        // Without SPEAK, or server-muted, nothing is forwarded from this member.
+        sfu.Join(session, guildId, target, new VoiceFlags(
+            selfMute || member.Member.Mute || (permissions & P.Speak) == 0,
+            selfDeaf || member.Member.Deaf));
         Publish(existing, member, left: false);
         return true;
     }
@@ -110,6 +115,7 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
         if (state is null)
             return;
         await db.VoiceStates.Where(v => v.GuildId == guildId && v.UserId == userId).ExecuteDeleteAsync(cancellationToken);
+        sfu.Leave(guildId, userId);
         events.Publish(LeaveEvent(state));
     }
 
@@ -126,7 +132,10 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
                 return;
             await db.VoiceStates.Where(v => v.UserId == session.UserId && v.SessionId == session.Id).ExecuteDeleteAsync();
             foreach (var state in states)
+            {
+                sfu.Leave(state.GuildId, state.UserId);
                 events.Publish(LeaveEvent(state));
+            }
         }
         catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or TimeoutException)
         {
@@ -205,5 +214,39 @@ public sealed class VoiceStateUpdateHandler(VoiceStateService voice) : IOpHandle
             default:
                 return false;
         }
+    }
+}
+
+public sealed record VoiceAnswerPayload(JsonElement GuildId, string? Sdp);
+
+/// <summary>
+/// Op 40 VOICE_ANSWER (Together's own opcode; Discord signals voice on a separate gateway): the
+/// client's SDP answer to the latest VOICE_OFFER.
+/// </summary>
+public sealed class VoiceAnswerHandler(VoiceSfu sfu) : IOpHandler
+{
+    public const int Code = 40;
+
+    public int Op => Code;
+
+    public Task HandleAsync(GatewayConnection connection, JsonElement data, CancellationToken cancellationToken)
+    {
+        VoiceAnswerPayload? payload;
+        try
+        {
+            payload = data.Deserialize<VoiceAnswerPayload>(GatewayJson.Options);
+        }
+        catch (JsonException)
+        {
+            payload = null;
+        }
+        var guildId = payload?.GuildId.ValueKind == JsonValueKind.String && Snowflake.TryParse(payload.GuildId.GetString(), out var id) ? id : (Snowflake?)null;
+        if (payload?.Sdp is not { Length: > 0 and <= 65536 } sdp || guildId is null)
+        {
+            connection.Close(CloseCode.DecodeError, "Invalid VOICE_ANSWER payload.");
+            return Task.CompletedTask;
+        }
+        sfu.Answer(connection.Session!, guildId.Value, sdp);
+        return Task.CompletedTask;
     }
 }
