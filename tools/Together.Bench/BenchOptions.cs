@@ -11,7 +11,7 @@ internal sealed class BenchOptions
     [
         "url", "db", "connection-string", "members", "senders", "rate", "duration", "warmup", "max-p99", "rate-factor",
         "max-rate", "step-duration", "messages", "pages", "searches", "clients", "out", "intents", "drain", "setup-parallelism",
-        "server-dll", "data-dir", "server-env", "quiet-wait",
+        "server-dll", "data-dir", "server-env", "quiet-wait", "max-other-cpu", "retries",
     ];
 
     private readonly Dictionary<string, string> _values = [];
@@ -98,6 +98,8 @@ internal sealed class BenchOptions
 
         machine
           --quiet-wait S            before each measurement wait up to S s (60) for other processes to use < 15 % of a core
+          --max-other-cpu P         fanout: a step during which other processes used more than P % of a core (25)
+          --retries N               is measured again, up to N times (2); every attempt is printed
 
         output
           --out PATH                JSON result (default tools/Together.Bench/bench-results/<scenario>-<utc time>.json)

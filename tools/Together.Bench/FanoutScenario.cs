@@ -75,6 +75,8 @@ internal sealed class FanoutScenario : IGatewayListener
         var drain = options.Number("drain", 5);
         var maxP99 = options.Number("max-p99", 50);
         var quietWait = options.Number("quiet-wait", 60);
+        var maxOther = options.Number("max-other-cpu", 25);
+        var retries = options.Int("retries", 2);
 
         var clock = Stopwatch.StartNew();
         var community = await Setup.CommunityAsync(api, members, options.Int("setup-parallelism", 8), host.Spawned && !options.Has("no-forwarded-for"), cancellationToken);
@@ -100,8 +102,18 @@ internal sealed class FanoutScenario : IGatewayListener
                 var factor = Math.Max(1.05, options.Number("rate-factor", 1.5));
                 while (true)
                 {
-                    var step = await RunStepAsync(api, sampler, community, clients, senderAccounts, rate, warmup, duration, drain, maxP99, quietWait, nextNonce, cancellationToken);
-                    nextNonce += 10_000_000;
+                    FanoutStep step;
+                    for (var attempt = 0; ; attempt++)
+                    {
+                        step = await RunStepAsync(api, sampler, community, clients, senderAccounts, rate, warmup, duration, drain, maxP99, quietWait, nextNonce, cancellationToken);
+                        nextNonce += 10_000_000;
+                        // A shared machine: a step during which other processes took more than
+                        // --max-other-cpu % of a core measured them, not the server; run it again.
+                        if (step.Resources is not { } r || r.OtherCpuPercent <= maxOther || attempt >= retries)
+                            break;
+                        Report.PrintFanoutStep(step);
+                        Console.WriteLine($"other processes used {r.OtherCpuPercent} % of a core during the step (> {maxOther} %): measuring it again ({attempt + 1}/{retries})");
+                    }
                     steps.Add(step);
                     Report.PrintFanoutStep(step);
                     if (step.Passed)
