@@ -334,6 +334,15 @@ export class RestClient {
   search(guildId: Snowflake, q: { content?: string; author_id?: Snowflake; channel_id?: Snowflake; has?: string; limit?: number; offset?: number }) {
     return this.request<{ total_results: number; messages: Message[][] }>('GET', `/guilds/${guildId}/messages/search`, { query: q });
   }
+  pins(channelId: Snowflake) {
+    return this.request<Message[]>('GET', `/channels/${channelId}/pins`);
+  }
+  pin(channelId: Snowflake, messageId: Snowflake) {
+    return this.request<void>('PUT', `/channels/${channelId}/pins/${messageId}`);
+  }
+  unpin(channelId: Snowflake, messageId: Snowflake) {
+    return this.request<void>('DELETE', `/channels/${channelId}/pins/${messageId}`);
+  }
   typing(channelId: Snowflake) {
     return this.request<void>('POST', `/channels/${channelId}/typing`);
   }

@@ -1,11 +1,11 @@
 // End to end in real headless Chromium against a real server: two people in two browser
 // contexts register, create and join a server by invite, chat both ways in real time, edit,
 // delete and react; a reload keeps the session; the phone layout uses drawers.
-import { after, before, test } from 'node:test';
+import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { repoRoot, startStack } from './harness.mjs';
+import { repoRoot, startStack, webDir } from './harness.mjs';
 
 const shots = join(repoRoot, 'docs/screenshots');
 mkdirSync(shots, { recursive: true });
@@ -28,6 +28,17 @@ before(async () => {
 
 after(async () => {
   await stack?.close();
+});
+
+// On a failure, keep what both people saw (clients/web/e2e-artifacts/, not committed).
+afterEach(async (t) => {
+  if (t.passed) return;
+  const dir = join(webDir, 'e2e-artifacts');
+  mkdirSync(dir, { recursive: true });
+  const slug = t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50);
+  for (const [who, page] of [['alice', alice], ['bob', bob]]) {
+    await page?.screenshot({ path: join(dir, `${slug}-${who}.png`) }).catch(() => undefined);
+  }
 });
 
 async function newPage(viewport = { width: 1280, height: 800 }) {
@@ -284,6 +295,35 @@ test('server settings: a coloured role, assigned to bob, opens the private chann
   await settings.getByRole('button', { name: 'Close settings' }).click();
   const colour = await alice.locator('.member-pane .member', { hasText: BOB }).locator('.member-name').evaluate((el) => getComputedStyle(el).color);
   assert.equal(colour, 'rgb(233, 30, 99)');
+});
+
+test('pins by a moderator; a timed-out member cannot send', async () => {
+  await alice.getByLabel('Message #general').fill('pin me please');
+  await alice.getByLabel('Message #general').press('Enter');
+  const row = messageRow(alice, 'pin me please').and(alice.locator('[data-message-id]'));
+  await row.waitFor();
+  await row.hover();
+  await row.getByRole('button', { name: 'Pin message' }).click();
+  await row.getByText('pinned').waitFor({ state: 'attached' });
+  await alice.getByRole('button', { name: 'Pinned messages' }).click();
+  await alice.getByRole('region', { name: 'Pinned messages' }).getByText('pin me please').waitFor();
+  await alice.getByRole('button', { name: 'Close pinned messages' }).click();
+  // Bob (no Manage Messages) has no pin button and cannot delete alice's message.
+  const atBob = messageRow(bob, 'pin me please');
+  await atBob.hover();
+  assert.equal(await atBob.getByRole('button', { name: 'Pin message' }).count(), 0);
+  assert.equal(await atBob.getByRole('button', { name: 'Delete message' }).count(), 0);
+
+  await alice.getByRole('button', { name: 'Server menu' }).click();
+  await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
+  const settings = alice.getByRole('dialog', { name: 'Game Night settings' });
+  await settings.getByRole('tab', { name: 'Members' }).click();
+  await settings.getByRole('listitem', { name: BOB }).getByRole('button', { name: 'Timeout 1 h' }).click();
+  await bob.getByPlaceholder(/You are timed out until/).waitFor();
+  assert.equal(await bob.getByLabel('Message #general').isDisabled(), true);
+  await settings.getByRole('listitem', { name: BOB }).getByRole('button', { name: 'Remove Timeout' }).click();
+  await bob.getByPlaceholder('Message #general').waitFor();
+  await settings.getByRole('button', { name: 'Close settings' }).click();
 });
 
 test('network blip: after the session is lost, a re-identify catches up missed messages over REST', async () => {

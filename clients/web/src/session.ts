@@ -240,6 +240,13 @@ export class Session {
     else await this.rest.addReaction(channelId, messageId, emoji);
   }
 
+  /** Pin or unpin; the REST answer (204) is applied to the stored message at once. */
+  async setPinned(channelId: Snowflake, messageId: Snowflake, pinned: boolean) {
+    if (pinned) await this.rest.pin(channelId, messageId);
+    else await this.rest.unpin(channelId, messageId);
+    this.data.messages.update(messageId, (m) => m && { ...m, pinned });
+  }
+
   setStatus(status: Status) {
     this.storage.setItem(STATUS_KEY, status);
     this.gateway.updatePresence(status);

@@ -1,4 +1,4 @@
-import { EditIcon, ReplyIcon, SmileIcon, TrashIcon } from './icons';
+import { EditIcon, PinIcon, ReplyIcon, SmileIcon, TrashIcon } from './icons';
 import { memo, useEffect, useLayoutEffect, useRef, useState, type KeyboardEvent, type ReactElement, type RefObject } from "react";
 import { snowflakeTime, type Channel } from '@together/shared';
 import { useSession } from '../context';
@@ -6,6 +6,7 @@ import { useCollection } from '../state/collection';
 import type { ServerData, StoredMessage } from '../state/data';
 import { describeError } from '../session';
 import { Markdown, type MentionNames } from '../markdown';
+import { P, channelPermissions, has } from '../permissions';
 
 const GROUP_MS = 7 * 60_000;
 const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
@@ -38,6 +39,15 @@ export function ChatView({ channel, guildId }: { channel: Channel; guildId: stri
   useCollection(data.messages);
   useCollection(data.users);
   useCollection(data.members);
+  useCollection(data.roles);
+  useCollection(data.guilds);
+  const perms = data.selfId ? channelPermissions(data, channel, data.selfId) : 0n;
+  const self = data.selfId ? data.members.get(guildId)?.get(data.selfId) : undefined;
+  const timedOutUntil = self?.communication_disabled_until && Date.parse(self.communication_disabled_until) > Date.now()
+    ? new Date(self.communication_disabled_until) : null;
+  const canSend = has(perms, P.SEND_MESSAGES) && !timedOutUntil;
+  const canManage = has(perms, P.MANAGE_MESSAGES);
+  const [pinsOpen, setPinsOpen] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<StoredMessage | null>(null);
@@ -112,6 +122,7 @@ export function ChatView({ channel, guildId }: { channel: Channel; guildId: stri
         guildId={guildId}
         names={names}
         own={m.author.id === data.selfId}
+        canManage={canManage}
         editing={editing === m.id}
         onReply={() => {
           setReplyTo(m);
@@ -151,8 +162,13 @@ export function ChatView({ channel, guildId }: { channel: Channel; guildId: stri
           {items}
         </ol>
       </div>
+      <div className="chat-tools">
+        <button className="link" aria-expanded={pinsOpen} onClick={() => setPinsOpen(!pinsOpen)}>Pinned messages</button>
+      </div>
+      {pinsOpen && <PinsPanel channel={channel} guildId={guildId} names={names} onClose={() => setPinsOpen(false)} />}
       <TypingIndicator channelId={channel.id} guildId={guildId} />
-      <Composer channel={channel} inputRef={composerRef} onEditLast={editLast} replyTo={replyTo} clearReply={() => setReplyTo(null)} guildId={guildId} />
+      <Composer
+        disabledReason={canSend ? null : timedOutUntil ? `You are timed out until ${timedOutUntil.toLocaleString()}.` : 'You do not have permission to send messages in this channel.'} channel={channel} inputRef={composerRef} onEditLast={editLast} replyTo={replyTo} clearReply={() => setReplyTo(null)} guildId={guildId} />
     </section>
   );
 }
@@ -163,11 +179,12 @@ const MessageRow = memo(function MessageRow(props: {
   guildId: string;
   names: MentionNames;
   own: boolean;
+  canManage: boolean;
   editing: boolean;
   setEditing: (on: boolean) => void;
   onReply: () => void;
 }) {
-  const { m, grouped, guildId, names, own, editing, setEditing, onReply } = props;
+  const { m, grouped, guildId, names, own, canManage, editing, setEditing, onReply } = props;
   const session = useSession();
   const { data } = session;
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -211,6 +228,7 @@ const MessageRow = memo(function MessageRow(props: {
       ) : (
         <div className="content">
           <Markdown text={m.content} names={names} />
+          {m.pinned && <span className="hint pinned-mark" title="Pinned"> <PinIcon /><span className="sr-only">pinned</span></span>}
           {m.edited_timestamp && <span className="edited" title={new Date(m.edited_timestamp).toLocaleString()}> (edited)</span>}
         </div>
       )}
@@ -242,7 +260,12 @@ const MessageRow = memo(function MessageRow(props: {
           <button className="icon-button" aria-label="Add reaction" aria-expanded={picker} onClick={() => setPicker(!picker)}><SmileIcon /></button>
           <button className="icon-button" aria-label="Reply" onClick={onReply}><ReplyIcon /></button>
           {own && <button className="icon-button" aria-label="Edit message" onClick={() => setEditing(true)}><EditIcon /></button>}
-          {own && <button className="icon-button" aria-label="Delete message" onClick={() => setConfirmDelete(true)}><TrashIcon /></button>}
+          {canManage && (
+            <button className="icon-button" aria-label={m.pinned ? 'Unpin message' : 'Pin message'} onClick={() => {
+              session.setPinned(m.channel_id, m.id, !m.pinned).catch((e) => setError(describeError(e)));
+            }}><PinIcon /></button>
+          )}
+          {(own || canManage) && <button className="icon-button" aria-label="Delete message" onClick={() => setConfirmDelete(true)}><TrashIcon /></button>}
         </div>
       )}
       {picker && (
@@ -333,8 +356,9 @@ function Composer(props: {
   onEditLast: () => boolean;
   replyTo: StoredMessage | null;
   clearReply: () => void;
+  disabledReason: string | null;
 }) {
-  const { channel, inputRef, onEditLast, replyTo, clearReply, guildId } = props;
+  const { channel, inputRef, onEditLast, replyTo, clearReply, guildId, disabledReason } = props;
   const session = useSession();
   const [text, setText] = useState('');
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
@@ -363,7 +387,8 @@ function Composer(props: {
       <textarea
         ref={inputRef}
         aria-label={`Message #${channel.name}`}
-        placeholder={`Message #${channel.name}`}
+        placeholder={disabledReason ?? `Message #${channel.name}`}
+        disabled={!!disabledReason}
         rows={1}
         maxLength={2000}
         value={text}
@@ -375,5 +400,35 @@ function Composer(props: {
         onKeyDown={onKeyDown}
       />
     </form>
+  );
+}
+
+function PinsPanel({ channel, guildId, names, onClose }: { channel: Channel; guildId: string; names: MentionNames; onClose: () => void }) {
+  const session = useSession();
+  useCollection(session.data.messages);
+  const [pins, setPins] = useState<StoredMessage[] | null>(null);
+  const [error, setError] = useState<string | null>(null);
+  useEffect(() => {
+    session.rest.pins(channel.id).then(setPins, (e) => setError(describeError(e)));
+  }, [channel.id, session]);
+  // A pin toggled here since opening shows through the stored copy.
+  const shown = pins?.filter((p) => session.data.messages.get(p.id)?.pinned !== false);
+  return (
+    <section className="pins-panel" aria-label="Pinned messages" onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+      <header className="search-header">
+        <h3 className="category">Pinned messages</h3>
+        <button className="icon-button" aria-label="Close pinned messages" onClick={onClose}>✕</button>
+      </header>
+      {error && <p className="form-error" role="alert">{error}</p>}
+      {shown && shown.length === 0 && <p className="hint">This channel does not have any pinned messages yet.</p>}
+      <ol className="search-results">
+        {shown?.map((m) => (
+          <li key={m.id} className="search-result">
+            <span className="author">{session.data.displayName(m.author.id, guildId)}</span>
+            <span className="content"><Markdown text={m.content} names={names} /></span>
+          </li>
+        ))}
+      </ol>
+    </section>
   );
 }

@@ -20,3 +20,4 @@ export const PlusIcon = svg('M12 5v14M5 12h14');
 export const JoinIcon = svg('M5 19 19 5M9 19H5v-4');
 export const StatusIcon = svg('M12 12m-4 0a4 4 0 1 0 8 0a4 4 0 1 0-8 0');
 export const ReplyIcon = svg('M10 9V5l-7 7 7 7v-4.1c5 0 8.5 1.6 11 5.1-1-5-4-10-11-11z');
+export const PinIcon = svg('M9 4h6l-1 6 4 3v2H6v-2l4-3-1-6zM12 15v6');
