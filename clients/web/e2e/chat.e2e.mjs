@@ -377,6 +377,27 @@ test('network blip: after the session is lost, a re-identify catches up missed m
   await page.close();
 });
 
+test('PWA: manifest with icons, service worker controls the app shell', async () => {
+  const manifest = await alice.evaluate(async () => {
+    const href = document.querySelector('link[rel=manifest]').href;
+    const m = await (await fetch(href)).json();
+    const icons = await Promise.all(m.icons.map(async (i) => [i.sizes, (await fetch(i.src)).headers.get('content-type')]));
+    return { name: m.name, display: m.display, start_url: m.start_url, icons };
+  });
+  assert.equal(manifest.name, 'Together');
+  assert.equal(manifest.display, 'standalone');
+  assert.ok(manifest.icons.some(([sizes, type]) => sizes === '512x512' && type?.startsWith('image/png')));
+  assert.ok(manifest.icons.some(([sizes, type]) => sizes === '192x192' && type?.startsWith('image/png')));
+  const scope = await alice.evaluate(async () => (await navigator.serviceWorker.ready).scope);
+  assert.equal(new URL(scope).pathname, '/');
+  const cached = await alice.evaluate(async () => {
+    const keys = await caches.keys();
+    const c = await caches.open(keys.find((k) => k.startsWith('together-shell')));
+    return (await c.keys()).map((r) => new URL(r.url).pathname);
+  });
+  assert.ok(cached.includes('/index.html'), `cached: ${cached.join(', ')}`);
+});
+
 test('phone width: sidebars are drawers', async () => {
   const phone = await bobContext.newPage();
   phone.setDefaultTimeout(T);
