@@ -73,7 +73,8 @@ export async function startStack() {
   const apiPort = await freePort();
   const api = `http://127.0.0.1:${apiPort}`;
   const server = start('dotnet', [dll, `--Urls=${api}`, `--DataDirectory=${dataDir}`,
-    '--Auth:BcryptWorkFactor=4', '--Auth:AllowWeakPasswordHashing=true'], { cwd: dataDir }, 'server');
+    '--Auth:BcryptWorkFactor=4', '--Auth:AllowWeakPasswordHashing=true', `--WebClient:Path=${join(webDir, 'dist')}`],
+    { cwd: dataDir }, 'server');
   const children = [server];
   const cleanup = async () => {
     for (const c of children) stop(c);
