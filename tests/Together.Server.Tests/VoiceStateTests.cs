@@ -102,3 +102,39 @@ public abstract class VoiceStateTests(DatabaseProvider provider) : CommunityTest
         Assert.Equal(4002, await bob.ClosedAsync());
     }
 }
+
+public abstract class VoiceModerationTests(DatabaseProvider provider) : CommunityTest(provider)
+{
+    public sealed class OnSqlite() : VoiceModerationTests(DatabaseProvider.Sqlite);
+
+    public sealed class OnPostgres() : VoiceModerationTests(DatabaseProvider.Postgres);
+
+    [Fact]
+    public async Task Moderators_server_mute_move_and_disconnect_members_in_voice()
+    {
+        await SetUpCommunityAsync();
+        var voice = (await Get(AliceHttp, $"guilds/{GuildId}/channels")).EnumerateArray().First(c => c.GetProperty("type").GetInt32() == 2).GetProperty("id").GetString()!;
+        var lounge = (await (await AliceHttp.PostJsonAsync($"guilds/{GuildId}/channels", new { name = "Lounge", type = 2, bitrate = 32000 })).ExpectAsync(HttpStatusCode.Created))
+            .GetProperty("id").GetString()!;
+        await using var alice = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        await bob.SendAsync(new { op = 4, d = new { guild_id = GuildId, channel_id = voice, self_mute = false, self_deaf = false } });
+        var offer = await bob.DispatchAsync("VOICE_OFFER");
+        Assert.Contains("maxaveragebitrate=64000", offer.D.GetProperty("sdp").GetString(), StringComparison.Ordinal);
+        await alice.DispatchAsync("VOICE_STATE_UPDATE");
+
+        await Error(await BobHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Bob.UserId}", new { channel_id = lounge }), HttpStatusCode.Forbidden, 50013);
+        await (await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Bob.UserId}", new { mute = true })).ExpectAsync(HttpStatusCode.OK);
+        var muted = await alice.DispatchAsync("VOICE_STATE_UPDATE", d => d.GetProperty("mute").GetBoolean());
+        Assert.Equal(voice, muted.D.GetProperty("channel_id").GetString());
+
+        await (await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Bob.UserId}", new { channel_id = lounge })).ExpectAsync(HttpStatusCode.OK);
+        var moved = await alice.DispatchAsync("VOICE_STATE_UPDATE", d => d.GetProperty("channel_id").GetString() == lounge);
+        Assert.True(moved.D.GetProperty("mute").GetBoolean());
+        Assert.Contains("maxaveragebitrate=32000", (await bob.DispatchAsync("VOICE_OFFER", d => d.GetProperty("channel_id").GetString() == lounge)).D.GetProperty("sdp").GetString(), StringComparison.Ordinal);
+
+        await (await AliceHttp.SendRawAsync(HttpMethod.Patch, $"guilds/{GuildId}/members/{Bob.UserId}", """{"channel_id": null}""")).ExpectAsync(HttpStatusCode.OK);
+        await alice.DispatchAsync("VOICE_STATE_UPDATE", d => d.GetProperty("channel_id").ValueKind == JsonValueKind.Null);
+        await Error(await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Bob.UserId}", new { channel_id = voice }), HttpStatusCode.BadRequest, 40032);
+    }
+}

@@ -18,7 +18,8 @@ public sealed record ModifyMemberRequest(
     Optional<IReadOnlyList<Snowflake>?> Roles,
     Optional<bool?> Mute,
     Optional<bool?> Deaf,
-    Optional<DateTimeOffset?> CommunicationDisabledUntil);
+    Optional<DateTimeOffset?> CommunicationDisabledUntil,
+    Optional<Snowflake?> ChannelId = default);
 
 public sealed record ModifyMyMemberRequest(Optional<string?> Nick);
 
@@ -56,7 +57,8 @@ public static class MemberEndpoints
     /// </summary>
     public static async Task<Ok<MemberObject>> Modify(
         Snowflake guildId, Snowflake userId, ModifyMemberRequest body, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, IEventBus events, TimeProvider time, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, Voice.VoiceStateService voice, SessionRegistry sessions, TimeProvider time,
+        CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         var member = await access.MemberAsync(guildId, me.Id, cancellationToken);
@@ -76,6 +78,12 @@ public static class MemberEndpoints
             member.Require(P.MuteMembers);
         if (body.Deaf.HasValue)
             member.Require(P.DeafenMembers);
+        if (body.ChannelId.HasValue)
+        {
+            member.Require(P.MoveMembers);
+            if (!self && !member.Outranks(target))
+                throw ApiException.MissingPermissions();
+        }
         // Nobody times out themselves, the owner, an administrator or someone of equal rank.
         if (body.CommunicationDisabledUntil.HasValue
             && (!member.Has(P.ModerateMembers) || self || !member.Outranks(target) || target.Has(P.Administrator)))
@@ -136,13 +144,27 @@ public static class MemberEndpoints
         db.ChangeTracker.Clear();
         var updated = MemberObject.From(await LoadAsync(db, guildId, userId, cancellationToken), time);
         events.Publish(GuildEvents.MemberUpdate(guildId, updated));
+        if (body.Mute.HasValue || body.Deaf.HasValue || body.CommunicationDisabledUntil.HasValue || body.Roles.HasValue)
+            await voice.RefreshAsync(guildId, userId, cancellationToken);
+        if (body.ChannelId.HasValue)
+        {
+            // Moving someone needs CONNECT in the target channel for the mover too, as on Discord.
+            if (body.ChannelId.Value is { } destination)
+            {
+                var (channel, _, permissions) = await access.ChannelAsync(destination, me.Id, cancellationToken);
+                if ((permissions & P.Connect) == 0 || channel.Type != Together.Data.Entities.ChannelType.GuildVoice)
+                    throw ApiException.MissingPermissions();
+            }
+            if (!await voice.MoveAsync(sessions, guildId, userId, body.ChannelId.Value?.Value, cancellationToken))
+                throw ApiException.BadRequest(40032, "Target user is not connected to voice.");
+        }
         return TypedResults.Ok(updated);
     }
 
     public static async Task<Ok<MemberObject>> ModifyMe(
         Snowflake guildId, ModifyMyMemberRequest body, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
-        IEventBus events, TimeProvider time, CancellationToken cancellationToken) =>
-        await Modify(guildId, me.Id, new ModifyMemberRequest(body.Nick, default, default, default, default), me, access, db, audit, events, time, cancellationToken);
+        IEventBus events, Voice.VoiceStateService voice, SessionRegistry sessions, TimeProvider time, CancellationToken cancellationToken) =>
+        await Modify(guildId, me.Id, new ModifyMemberRequest(body.Nick, default, default, default, default), me, access, db, audit, events, voice, sessions, time, cancellationToken);
 
     /// <summary>Kick: KICK_MEMBERS and a higher role than the member's; never the owner.</summary>
     public static async Task<NoContent> Kick(

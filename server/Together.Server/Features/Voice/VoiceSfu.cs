@@ -94,7 +94,7 @@ public sealed class VoiceSfu : IDisposable
     }
 
     /// <summary>Puts the user's session in the channel's room (leaving any other room of the guild) and sends offers.</summary>
-    public void Join(GatewaySession session, long guildId, long channelId, VoiceFlags flags)
+    public void Join(GatewaySession session, long guildId, long channelId, VoiceFlags flags, int bitrate)
     {
         ArgumentNullException.ThrowIfNull(session);
         lock (_gate)
@@ -110,6 +110,7 @@ public sealed class VoiceSfu : IDisposable
             }
             if (!_rooms.TryGetValue(channelId, out var room))
                 _rooms[channelId] = room = new Room(guildId, channelId);
+            room.Bitrate = bitrate;
             var peer = Transport.CreatePeer();
             var participant = new Participant(session, room, peer, new SdpOfferBuilder(peer.Local, Transport.Certificate.Fingerprint, Candidate)) { Flags = flags };
             participant.UplinkMid = participant.Offers.AddAudio(SdpDirection.RecvOnly);
@@ -183,7 +184,13 @@ public sealed class VoiceSfu : IDisposable
     private void SendOffer(Participant participant)
     {
         participant.Revision++;
-        var offer = participant.Offers.BuildOffer().ToString();
+        var description = participant.Offers.BuildOffer();
+        // The channel's bit rate caps what browsers encode (RFC 7587 maxaveragebitrate).
+        foreach (var media in description.Media)
+            for (var i = 0; i < media.Codecs.Count; i++)
+                if (media.Codecs[i].Name == "opus")
+                    media.Codecs[i] = media.Codecs[i] with { Parameters = $"{media.Codecs[i].Parameters};maxaveragebitrate={participant.Room.Bitrate}" };
+        var offer = description.ToString();
         participant.Session.Dispatch("VOICE_OFFER", Events.Serialize(new VoiceOfferPayload(
             participant.Room.GuildId, participant.Room.ChannelId, offer, participant.Revision, _settings.IceServers)));
     }
@@ -291,6 +298,8 @@ public sealed class VoiceSfu : IDisposable
         public long GuildId { get; } = guildId;
 
         public long ChannelId { get; } = channelId;
+
+        public int Bitrate { get; set; } = Channels.ChannelRules.DefaultBitrate;
 
         /// <summary>Copy-on-write: the receive thread reads it without the lock.</summary>
         public Participant[] Members { get; set; } = [];

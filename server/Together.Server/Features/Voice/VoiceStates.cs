@@ -100,11 +100,52 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
         existing.UpdatedAt = time.GetUtcNow();
         await db.SaveChangesAsync(cancellationToken);
         // Without SPEAK, or server-muted, nothing is forwarded from this member.
-        sfu.Join(session, guildId, target, new VoiceFlags(
-            selfMute || member.Member.Mute || (permissions & P.Speak) == 0,
-            selfDeaf || member.Member.Deaf));
+        sfu.Join(session, guildId, target, Flags(existing, member.Member, permissions), channel.Bitrate ?? Channels.ChannelRules.DefaultBitrate);
         Publish(existing, member, left: false);
         return true;
+    }
+
+    /// <summary>Without SPEAK, or server-muted, nothing is forwarded from this member; deafen implies mute.</summary>
+    private static VoiceFlags Flags(VoiceState state, GuildMember member, P permissions) => new(
+        state.SelfMute || member.Mute || (permissions & P.Speak) == 0,
+        state.SelfDeaf || member.Deaf);
+
+    /// <summary>
+    /// A member's server mute, deafen, timeout or roles changed: what the SFU forwards follows at
+    /// once, and the guild sees the new voice state.
+    /// </summary>
+    public async Task RefreshAsync(long guildId, long userId, CancellationToken cancellationToken)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TogetherDb>();
+        var state = await db.VoiceStates.AsNoTracking().SingleOrDefaultAsync(v => v.GuildId == guildId && v.UserId == userId, cancellationToken);
+        if (state is null)
+            return;
+        var member = await scope.ServiceProvider.GetRequiredService<GuildAccess>().MemberAsync(guildId, userId, cancellationToken);
+        var channel = await db.Channels.AsNoTracking().Include(c => c.PermissionOverwrites).SingleAsync(c => c.Id == state.ChannelId, cancellationToken);
+        sfu.UpdateFlags(guildId, userId, Flags(state, member.Member, member.In(channel)));
+        Publish(state, member, left: false);
+    }
+
+    /// <summary>Moves a member to another voice channel, or disconnects them (MOVE_MEMBERS).</summary>
+    public async Task<bool> MoveAsync(SessionRegistry sessions, long guildId, long userId, long? channelId, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(sessions);
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<TogetherDb>();
+        var state = await db.VoiceStates.AsNoTracking().SingleOrDefaultAsync(v => v.GuildId == guildId && v.UserId == userId, cancellationToken);
+        if (state is null)
+            return false;
+        var session = sessions.Find(state.SessionId);
+        if (session is null)
+        {
+            // Held by another instance, or its session is gone: the row is all there is to change.
+            if (channelId is not null)
+                return false;
+            await LeaveGuildAsync(db, guildId, userId, cancellationToken);
+            return true;
+        }
+        return await UpdateAsync(session, guildId, channelId, state.SelfMute, state.SelfDeaf, cancellationToken);
     }
 
     /// <summary>Removes the user's voice state in a guild (they left it, or were kicked or banned).</summary>
