@@ -18,6 +18,11 @@ if ! ./build.sh; then
   exit 1
 fi
 
+# Type checks (one check per package).
+for pkg in shared web; do
+  if (cd "$pkg" && npx tsc --noEmit -p .); then passed=$((passed + 1)); else echo "typecheck failed: $pkg"; failed=$((failed + 1)); fi
+done
+
 # Vitest: read the counts from its JSON report; a suite that crashes before reporting counts as one failure.
 for pkg in shared web; do
   (cd "$pkg" && npx vitest run --reporter=default --reporter=json --outputFile="$out/$pkg.json")

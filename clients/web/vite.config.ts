@@ -14,5 +14,5 @@ export default defineConfig({
   server: { host: '127.0.0.1', proxy },
   preview: { host: '127.0.0.1', proxy },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false },
-  test: { include: ['test/**/*.test.{ts,tsx}'], environment: 'node' },
+  test: { include: ['test/**/*.test.{ts,tsx,js}'], environment: 'node' },
 });

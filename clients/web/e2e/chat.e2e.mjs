@@ -377,6 +377,20 @@ test('network blip: after the session is lost, a re-identify catches up missed m
   await page.close();
 });
 
+test('keyboard: Alt+Down and Alt+Up move between text channels; mentions of me are highlighted', async () => {
+  await alice.getByLabel('Message #general').click();
+  await alice.keyboard.press('Alt+ArrowUp');
+  await alice.getByRole('heading', { level: 2, name: 'announcements', exact: true }).waitFor();
+  await alice.keyboard.press('Alt+ArrowDown');
+  await alice.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
+  const me = await alice.evaluate(() => JSON.parse(localStorage.getItem('together.tokens')).userId);
+  await bob.getByLabel('Message #general').fill(`hey <@${me}> look`);
+  await bob.getByLabel('Message #general').press('Enter');
+  const row = messageRow(alice, 'look').and(alice.locator('.mentioned'));
+  await row.waitFor();
+  assert.equal(await row.locator('.mention').textContent(), `@${ALICE}`);
+});
+
 test('PWA: manifest with icons, service worker controls the app shell', async () => {
   const manifest = await alice.evaluate(async () => {
     const href = document.querySelector('link[rel=manifest]').href;

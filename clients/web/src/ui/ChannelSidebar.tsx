@@ -10,6 +10,13 @@ import { guildPermissions } from '../permissions';
 
 const byPosition = (a: Channel, b: Channel) => a.position - b.position || compareIds(a.id, b.id);
 
+/** Channels in the order the sidebar shows them: top-level first, then each category's. */
+export function sidebarOrder(channels: Channel[]): Channel[] {
+  const cats = channels.filter((c) => c.type === ChannelType.GuildCategory).sort(byPosition);
+  const loose = channels.filter((c) => c.type !== ChannelType.GuildCategory && !c.parent_id).sort(byPosition);
+  return [...loose, ...cats.flatMap((cat) => channels.filter((c) => c.parent_id === cat.id && c.type !== ChannelType.GuildCategory).sort(byPosition))];
+}
+
 export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; channelId?: string; onSelect: (id: string) => void }) {
   const session = useSession();
   const { data } = session;

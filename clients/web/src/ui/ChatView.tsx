@@ -192,6 +192,9 @@ const MessageRow = memo(function MessageRow(props: {
   const [error, setError] = useState<string | null>(null);
   const t = time(m);
   const author = data.displayName(m.author.id, guildId);
+  const selfRoles = data.selfId ? data.members.get(guildId)?.get(data.selfId)?.roles ?? [] : [];
+  const mentioned = !!data.selfId && (m.mention_everyone || !!m.mentions?.some((u) => u.id === data.selfId)
+    || !!m.mention_roles?.some((r) => selfRoles.includes(r)));
   const color = data.roleColor(m.author.id, guildId);
   const stamp = new Date(t);
 
@@ -202,7 +205,7 @@ const MessageRow = memo(function MessageRow(props: {
 
   return (
     <li
-      className={`message${grouped ? ' grouped' : ''}${m.pending ? ` ${m.pending}` : ''}`}
+      className={`message${grouped ? ' grouped' : ''}${m.pending ? ` ${m.pending}` : ''}${mentioned ? ' mentioned' : ''}`}
       data-message-id={m.pending ? undefined : m.id}
       aria-label={`${author}, ${stamp.toLocaleString()}`}
     >

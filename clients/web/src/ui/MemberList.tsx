@@ -14,6 +14,13 @@ export function MemberList({ guildId }: { guildId: string }) {
   const sorted = members.sort((a, b) => name(a).localeCompare(name(b)));
   const online = sorted.filter((m) => status(m) !== 'offline');
   const offline = sorted.filter((m) => status(m) === 'offline');
+  // Online members are grouped under their highest hoisted role, as on Discord.
+  const hoisted = [...data.roles.values()].filter((r) => r.guild_id === guildId && r.hoist && r.id !== guildId)
+    .sort((a, b) => b.position - a.position);
+  const groupOf = (m: Member) => hoisted.find((r) => m.roles.includes(r.id))?.id ?? '';
+  const groups = [...hoisted.map((r) => ({ id: r.id, name: r.name })), { id: '', name: 'Online' }]
+    .map((g) => ({ ...g, members: online.filter((m) => groupOf(m) === g.id) }))
+    .filter((g) => g.members.length);
 
   const row = (m: Member) => {
     const s = status(m);
@@ -26,9 +33,13 @@ export function MemberList({ guildId }: { guildId: string }) {
     );
   };
   return (
-    <aside className="member-pane" id="member-pane" aria-label="Members">
-      <h3 className="category">Online — {online.length}</h3>
-      <ul>{online.map(row)}</ul>
+    <aside className="member-pane" id="member-pane" aria-label="Members" tabIndex={-1}>
+      {groups.map((g) => (
+        <section key={g.id || 'online'} aria-label={`${g.name}, ${g.members.length}`}>
+          <h3 className="category">{g.name} — {g.members.length}</h3>
+          <ul>{g.members.map(row)}</ul>
+        </section>
+      ))}
       <h3 className="category">Offline — {offline.length}</h3>
       <ul>{offline.map(row)}</ul>
     </aside>

@@ -4,7 +4,7 @@ import { ChannelType } from '@together/shared';
 import { useSession } from '../context';
 import { useCollection } from '../state/collection';
 import { ServerRail } from './ServerRail';
-import { ChannelSidebar } from './ChannelSidebar';
+import { ChannelSidebar, sidebarOrder } from './ChannelSidebar';
 import { ChatView } from './ChatView';
 import { MemberList } from './MemberList';
 import { JoinDialog, CreateDialog } from './Dialogs';
@@ -27,7 +27,7 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
 
   const guild = guildId ? data.guilds.get(guildId) : undefined;
   const channels = guild ? data.guildChannels(guild.id) : [];
-  const textChannels = channels.filter((c) => c.type === ChannelType.GuildText).sort((a, b) => a.position - b.position);
+  const textChannels = sidebarOrder(channels).filter((c) => c.type === ChannelType.GuildText);
   const chosen = guild ? channelByGuild[guild.id] : undefined;
   const channel =
     (chosen && data.channels.get(chosen)) ||
@@ -44,6 +44,29 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
   useEffect(() => {
     if (guildId) localStorage.setItem('together.ui.guild', guildId);
   }, [guildId]);
+
+  // Keyboard: Escape closes an open drawer; Alt+Up/Down moves between text channels (as on Discord).
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape' && drawer !== 'none') setDrawer('none');
+      if (e.altKey && (e.key === 'ArrowUp' || e.key === 'ArrowDown') && channel) {
+        const i = textChannels.findIndex((c) => c.id === channel.id);
+        const next = textChannels[i + (e.key === 'ArrowUp' ? -1 : 1)];
+        if (next) {
+          e.preventDefault();
+          selectChannel(next.id);
+        }
+      }
+    };
+    window.addEventListener('keydown', onKey);
+    return () => window.removeEventListener('keydown', onKey);
+  });
+
+  // Opening a drawer moves focus into it; closing returns to the composer.
+  useEffect(() => {
+    if (drawer === 'nav') document.querySelector<HTMLElement>('#nav-pane .channel.selected, #nav-pane button')?.focus();
+    if (drawer === 'members') document.querySelector<HTMLElement>('#member-pane button, #member-pane')?.focus();
+  }, [drawer]);
 
   const selectGuild = (id: string) => {
     setGuildId(id);
