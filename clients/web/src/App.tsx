@@ -1,4 +1,4 @@
-import { useEffect, useMemo, useState } from 'react';
+import { Component, useEffect, useMemo, useState, type ReactNode } from 'react';
 import { RestClient, StorageTokenStore } from '@together/shared';
 import { Session } from './session';
 import { SessionContext } from './context';
@@ -41,6 +41,7 @@ export function App() {
 
   if (!session) return <AuthScreen rest={rest} onDone={() => setLoggedIn(true)} />;
   return (
+    <ErrorBoundary>
     <SessionContext.Provider value={session}>
       <Shell
         pendingInvite={pendingInvite}
@@ -50,5 +51,26 @@ export function App() {
         }}
       />
     </SessionContext.Provider>
+    </ErrorBoundary>
   );
+}
+
+/** A rendering bug shows a way out instead of a blank page. */
+class ErrorBoundary extends Component<{ children: ReactNode }, { error: Error | null }> {
+  state = { error: null as Error | null };
+  static getDerivedStateFromError(error: Error) {
+    return { error };
+  }
+  render() {
+    if (!this.state.error) return this.props.children;
+    return (
+      <main className="auth">
+        <div className="auth-card" role="alert">
+          <h1>Something went wrong</h1>
+          <p>{this.state.error.message}</p>
+          <button className="primary" onClick={() => location.reload()}>Reload</button>
+        </div>
+      </main>
+    );
+  }
 }

@@ -45,6 +45,8 @@ export class Session {
   readonly read: ReadState;
   readonly gateway: GatewayClient;
   gatewayState: GatewayState = 'idle';
+  /** False until the first READY: the stores are empty because nothing arrived yet, not because there is nothing. */
+  everReady = false;
   private readonly stateListeners = new Set<() => void>();
   private readonly loadingOlder = new Map<Snowflake, Promise<void>>();
   private lastTyping = new Map<Snowflake, number>();
@@ -79,6 +81,7 @@ export class Session {
           }
         },
         state: (s) => {
+          if (s === 'ready') this.everReady = true;
           this.gatewayState = s;
           this.stateListeners.forEach((l) => l());
         },

@@ -139,6 +139,8 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
         </header>
         {channel && guild ? (
           <ChatView key={channel.id} channel={channel} guildId={guild.id} />
+        ) : !session.everReady ? (
+          <div className="empty-state" role="status"><p>Loading…</p></div>
         ) : (
           <div className="empty-state">
             <p>{data.guilds.size ? 'Pick a channel.' : 'You are not in any server yet.'}</p>
