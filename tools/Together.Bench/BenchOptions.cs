@@ -11,7 +11,7 @@ internal sealed class BenchOptions
     [
         "url", "db", "connection-string", "members", "senders", "rate", "duration", "warmup", "max-p99", "rate-factor",
         "max-rate", "step-duration", "messages", "pages", "searches", "clients", "out", "intents", "drain", "setup-parallelism",
-        "server-dll", "data-dir", "server-env", "quiet-wait", "max-other-cpu", "retries",
+        "server-dll", "data-dir", "server-env", "quiet-wait", "max-other-cpu", "retries", "nice",
     ];
 
     private readonly Dictionary<string, string> _values = [];
@@ -81,6 +81,7 @@ internal sealed class BenchOptions
           --no-build                skip `dotnet build server/Together.Server -c Release`
           --no-forwarded-for        do not send X-Forwarded-For on invite joins (see docs/performance.md)
           --server-env K=V[,K=V]    extra environment for the spawned server, e.g. DOTNET_GCgen0size=0x2000000
+          --nice N                  start the spawned database and server under `nice -n N` (e.g. -10 on a shared machine, as root)
           --server-dll PATH         run this build instead of server/Together.Server/bin/Release (e.g. a baseline)
 
         fanout
