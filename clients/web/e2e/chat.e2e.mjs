@@ -377,12 +377,16 @@ test('network blip: after the session is lost, a re-identify catches up missed m
   await page.close();
 });
 
-test('keyboard: Alt+Down and Alt+Up move between text channels; mentions of me are highlighted', async () => {
-  await alice.getByLabel('Message #general').click();
+test('keyboard: Alt+Up/Down move between text channels keeping drafts; mentions of me are highlighted', async () => {
+  await alice.getByLabel('Message #general').fill('half-written draft');
   await alice.keyboard.press('Alt+ArrowUp');
   await alice.getByRole('heading', { level: 2, name: 'announcements', exact: true }).waitFor();
+  assert.equal(await alice.getByLabel('Message #announcements').inputValue(), '');
   await alice.keyboard.press('Alt+ArrowDown');
   await alice.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
+  // The draft survived the channel switch.
+  assert.equal(await alice.getByLabel('Message #general').inputValue(), 'half-written draft');
+  await alice.getByLabel('Message #general').fill('');
   const me = await alice.evaluate(() => JSON.parse(localStorage.getItem('together.tokens')).userId);
   await bob.getByLabel('Message #general').fill(`hey <@${me}> look`);
   await bob.getByLabel('Message #general').press('Enter');

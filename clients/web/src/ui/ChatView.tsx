@@ -32,7 +32,7 @@ function mentionNames(data: ServerData, guildId: string): MentionNames {
   };
 }
 
-export function ChatView({ channel, guildId }: { channel: Channel; guildId: string }) {
+export function ChatView({ channel, guildId, drafts }: { channel: Channel; guildId: string; drafts: Map<string, string> }) {
   const session = useSession();
   const { data } = session;
   useCollection(data.timelines);
@@ -168,6 +168,7 @@ export function ChatView({ channel, guildId }: { channel: Channel; guildId: stri
       {pinsOpen && <PinsPanel channel={channel} guildId={guildId} names={names} onClose={() => setPinsOpen(false)} />}
       <TypingIndicator channelId={channel.id} guildId={guildId} />
       <Composer
+        drafts={drafts}
         disabledReason={canSend ? null : timedOutUntil ? `You are timed out until ${timedOutUntil.toLocaleString()}.` : 'You do not have permission to send messages in this channel.'} channel={channel} inputRef={composerRef} onEditLast={editLast} replyTo={replyTo} clearReply={() => setReplyTo(null)} guildId={guildId} />
     </section>
   );
@@ -360,10 +361,16 @@ function Composer(props: {
   replyTo: StoredMessage | null;
   clearReply: () => void;
   disabledReason: string | null;
+  drafts: Map<string, string>;
 }) {
-  const { channel, inputRef, onEditLast, replyTo, clearReply, guildId, disabledReason } = props;
+  const { channel, inputRef, onEditLast, replyTo, clearReply, guildId, disabledReason, drafts } = props;
   const session = useSession();
-  const [text, setText] = useState('');
+  const [text, setTextState] = useState(() => drafts.get(channel.id) ?? '');
+  const setText = (v: string) => {
+    setTextState(v);
+    if (v) drafts.set(channel.id, v);
+    else drafts.delete(channel.id);
+  };
   const onKeyDown = (e: KeyboardEvent<HTMLTextAreaElement>) => {
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();

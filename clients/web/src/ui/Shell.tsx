@@ -1,5 +1,5 @@
 import { MembersIcon, MenuIcon } from './icons';
-import { useEffect, useState, useSyncExternalStore } from 'react';
+import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { ChannelType } from '@together/shared';
 import { useSession } from '../context';
 import { useCollection } from '../state/collection';
@@ -21,6 +21,8 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
   const [guildId, setGuildId] = useState<string | null>(() => localStorage.getItem('together.ui.guild'));
   const [channelByGuild, setChannelByGuild] = useState<Record<string, string>>({});
   const [drawer, setDrawer] = useState<'none' | 'nav' | 'members'>('none');
+  // Unsent text per channel survives switching channels (UI state, this tab only).
+  const drafts = useMemo(() => new Map<string, string>(), []);
   const [search, setSearch] = useState<string | null>(null);
   const [searchInput, setSearchInput] = useState('');
   const [dialog, setDialog] = useState<'none' | 'create' | 'join'>(pendingInvite ? 'join' : 'none');
@@ -138,7 +140,7 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
           )}
         </header>
         {channel && guild ? (
-          <ChatView key={channel.id} channel={channel} guildId={guild.id} />
+          <ChatView key={channel.id} channel={channel} guildId={guild.id} drafts={drafts} />
         ) : !session.everReady ? (
           <div className="empty-state" role="status"><p>Loading…</p></div>
         ) : (
