@@ -1,0 +1,60 @@
+using System.Diagnostics;
+using Together.Data;
+using Together.TestSupport;
+
+namespace Together.Server.Tests;
+
+/// <summary>
+/// Real Chromium, two pages, one voice channel: each page decodes the other's audio through the
+/// server's SFU (getStats), speaking events arrive, and muting stops the stream.
+/// Needs /usr/bin/chromium and playwright-core (tests/Together.Rtc.Tests/browser); skipped without
+/// them unless TOGETHER_REQUIRE_BROWSER=1 (CI) makes that a failure.
+/// </summary>
+public sealed class VoiceBrowserTests() : CommunityTest(DatabaseProvider.Sqlite)
+{
+    [Fact]
+    public async Task Two_browsers_hear_each_other_and_muting_stops_the_stream()
+    {
+        var browserDir = Path.Combine(PostgresServer.RepositoryRoot(), "tests", "Together.Rtc.Tests", "browser");
+        var missing = !File.Exists("/usr/bin/chromium") ? "/usr/bin/chromium missing"
+            : !Directory.Exists(Path.Combine(browserDir, "node_modules", "playwright-core")) ? "playwright-core missing (npm ci in tests/Together.Rtc.Tests/browser)"
+            : null;
+        if (missing is not null)
+        {
+            Assert.False(Environment.GetEnvironmentVariable("TOGETHER_REQUIRE_BROWSER") == "1", missing);
+            Assert.Skip(missing);
+        }
+        await SetUpCommunityAsync();
+        var voice = (await Get(AliceHttp, $"guilds/{GuildId}/channels")).EnumerateArray().First(c => c.GetProperty("type").GetInt32() == 2).GetProperty("id").GetString();
+        var setup = JsonSerializer.Serialize(new
+        {
+            guildId = GuildId,
+            channelId = voice,
+            users = new[] { new { id = Alice.UserId, token = Alice.Token }, new { id = Bob.UserId, token = Bob.Token } },
+        });
+
+        var start = new ProcessStartInfo("node") { WorkingDirectory = browserDir, RedirectStandardOutput = true, RedirectStandardError = true };
+        start.ArgumentList.Add("server-voice.mjs");
+        start.ArgumentList.Add(Server.Address.ToString().TrimEnd('/'));
+        start.ArgumentList.Add(setup);
+        using var node = Process.Start(start)!;
+        var stderr = node.StandardError.ReadToEndAsync(Cancel);
+        var stdout = await node.StandardOutput.ReadToEndAsync(Cancel);
+        await node.WaitForExitAsync(Cancel).WaitAsync(TimeSpan.FromSeconds(90), Cancel);
+        var report = JsonDocument.Parse(stdout.Trim().Split('\n')[^1]).RootElement;
+        TestContext.Current.TestOutputHelper?.WriteLine(report.ToString());
+
+        Assert.True(report.GetProperty("ok").GetBoolean(), $"{report} {await stderr}");
+        foreach (var page in report.GetProperty("before").EnumerateArray())
+        {
+            Assert.True(page.GetProperty("packets").GetInt32() > 100, report.ToString());
+            Assert.True(page.GetProperty("samples").GetInt64() > 48_000, report.ToString());
+        }
+        var voices = report.GetProperty("voice").EnumerateArray().ToList();
+        Assert.All(voices, v => Assert.Equal(JsonValueKind.Null, v.GetProperty("error").ValueKind));
+        Assert.True(voices[1].GetProperty("speaking").TryGetProperty(Alice.UserId, out _), $"bob saw alice speak: {report}");
+        var muted = report.GetProperty("whileMuted");
+        var received = muted.GetProperty("end").GetProperty("packets").GetInt32() - muted.GetProperty("start").GetProperty("packets").GetInt32();
+        Assert.True(received < 5, $"bob kept receiving {received} packets from the muted alice");
+    }
+}
