@@ -4,10 +4,15 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { repoRoot, startStack, webDir } from './harness.mjs';
 
-const shots = join(repoRoot, 'docs/screenshots');
+// Screenshots of the main screens: into docs/screenshots with UPDATE_SCREENSHOTS=1 (then commit
+// them), else into clients/web/e2e-artifacts/screenshots so a test run leaves the tree clean.
+const shots = process.env.UPDATE_SCREENSHOTS === '1'
+  ? join(repoRoot, 'docs/screenshots')
+  : join(dirname(fileURLToPath(import.meta.url)), '../e2e-artifacts/screenshots');
 mkdirSync(shots, { recursive: true });
 const T = 15_000;
 const suffix = Date.now().toString(36).slice(-5);
