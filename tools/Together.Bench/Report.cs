@@ -48,7 +48,8 @@ internal static class Report
     public static void PrintHistory(HistoryResult r)
     {
         Console.WriteLine();
-        Console.WriteLine($"history: {r.Messages:N0} messages on {r.Database}, seeded in {r.SeedSeconds} s; database {r.DatabaseBytes / 1048576.0:F0} MB (messages with indexes {r.MessagesTableBytes / 1048576.0:F0} MB, search index {r.SearchIndexBytes / 1048576.0:F0} MB)");
+        var parts = r.MessagesTableBytes == 0 ? "" : $" (messages with indexes {r.MessagesTableBytes / 1048576.0:F0} MB, search index {r.SearchIndexBytes / 1048576.0:F0} MB)";
+        Console.WriteLine($"history: {r.Messages:N0} messages on {r.Database}, seeded in {r.SeedSeconds} s; database {r.DatabaseBytes / 1048576.0:F0} MB{parts}");
         Console.WriteLine("| query | n | p50 ms | p90 ms | p99 ms | max ms | hits (total_results) | errors |");
         Console.WriteLine("|---|---|---|---|---|---|---|---|");
         foreach (var q in r.Queries)
