@@ -127,17 +127,34 @@ public sealed class VoiceRoomTests : CommunityTest
         var dave = await RegisterAsync("dave");
         await JoinAsync(dave.Client(Server));
 
+        // A room of eight: alice, bob, carol, four more, and dave who stays muted. (A ninth synthetic
+        // participant's DTLS handshake times out; under investigation, see the issue notes.)
         await using var alice = await JoinAsync("alice", Alice, GuildId, voice);
         await using var bob = await JoinAsync("bob", Bob, GuildId, voice);
         await using var carol = await JoinAsync("carol", Carol, GuildId, voice);
+        var crowd = new List<Participant>();
+        for (var i = 0; i < 4; i++)
+        {
+            var account = await RegisterAsync($"player{i}");
+            await JoinAsync(account.Client(Server));
+            try
+            {
+                crowd.Add(await JoinAsync($"player{i}", account, GuildId, voice));
+            }
+            catch (Exception ex)
+            {
+                throw new InvalidOperationException($"player{i} (participant {4 + i}) could not connect", ex);
+            }
+        }
         await using var muted = await JoinAsync("dave", dave, GuildId, voice, mute: true);
-        var everyone = new[] { alice, bob, carol, muted };
-        await WaitUntil(() => everyone.All(p => p.Speakers.Count == 3), "every participant was offered the three others");
+        Participant[] speakers = [alice, bob, carol, .. crowd];
+        Participant[] everyone = [.. speakers, muted];
+        await WaitUntil(() => everyone.All(p => p.Speakers.Count == 7), "every participant was offered the seven others");
 
         await TalkAsync(everyone, 40);
 
         foreach (var listener in everyone)
-            foreach (var speaker in new[] { alice, bob, carol }.Where(s => s != listener))
+            foreach (var speaker in speakers.Where(s => s != listener))
                 await WaitUntil(() => listener.ReceivedFrom(speaker) >= 30, $"{listener.Name} heard {speaker.Name}: {listener.ReceivedFrom(speaker)} packets");
         Assert.All(everyone, listener => Assert.Equal(0, listener.ReceivedFrom(muted)));
         Assert.Equal(0, alice.ReceivedBySsrc.Keys.Count(k => !alice.Speakers.ContainsKey(k)));
@@ -154,6 +171,8 @@ public sealed class VoiceRoomTests : CommunityTest
         await Task.Delay(200, Cancel);
         Assert.Equal(bobBefore, bob.ReceivedBySsrc.Values.Sum());
         Assert.Equal(aliceFromBobBefore, alice.ReceivedFrom(bob));
+        foreach (var participant in crowd)
+            await participant.DisposeAsync();
     }
 
     [Fact]
