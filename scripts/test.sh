@@ -69,5 +69,19 @@ for project in tests/*.Tests/; do
   fi
 done
 
+# The web client and its shared TypeScript client: type checks, Vitest and the end-to-end tests
+# in headless Chromium against this build of the server.
+echo "== clients (web, shared)"
+TOGETHER_SERVER_DLL="$root/server/Together.Server/bin/Release/net10.0/Together.Server.dll" \
+  bash clients/test.sh 2>&1 | tee "$results/clients.log"
+line=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$results/clients.log" | tail -n 1)
+if [ -n "$line" ]; then
+  passed=$((passed + $(echo "$line" | awk '{print $1}')))
+  failed=$((failed + $(echo "$line" | awk '{print $3}')))
+else
+  echo "clients/test.sh printed no summary"
+  failed=$((failed + 1))
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]

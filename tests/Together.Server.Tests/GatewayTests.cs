@@ -226,6 +226,38 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
     }
 
     [Fact]
+    public async Task A_role_that_opens_a_channel_reveals_it_and_taking_it_away_hides_it()
+    {
+        await SetUpCommunityAsync();
+        var staffRole = await CreateRoleAsync("staff", "0");
+        var staff = await PrivateChannelAsync(staffRole);
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+
+        await GiveRoleAsync(Bob.UserId, staffRole);
+        Assert.Equal(staff, (await bob.DispatchAsync("CHANNEL_CREATE")).D.GetProperty("id").GetString());
+
+        await (await AliceHttp.DeleteAsync($"guilds/{GuildId}/members/{Bob.UserId}/roles/{staffRole}", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        Assert.Equal(staff, (await bob.DispatchAsync("CHANNEL_DELETE")).D.GetProperty("id").GetString());
+
+        // Opening the channel to @everyone through the role's own permissions works the same way.
+        await (await AliceHttp.DeleteAsync($"channels/{staff}/permissions/{GuildId}", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        Assert.Equal(staff, (await bob.DispatchAsync("CHANNEL_UPDATE")).D.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task A_newcomer_is_announced_online_to_the_members()
+    {
+        await SetUpCommunityAsync();
+        await using var alice = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        await using var carol = await GatewayClient.IdentifyAsync(Server, Carol.Token);
+
+        await JoinAsync(CarolHttp);
+
+        var online = await alice.DispatchAsync("PRESENCE_UPDATE", d => d.GetProperty("user").GetProperty("id").GetString() == Carol.UserId);
+        Assert.Equal("online", online.D.GetProperty("status").GetString());
+    }
+
+    [Fact]
     public async Task Hiding_a_channel_deletes_it_for_those_who_lose_sight_of_it()
     {
         await SetUpCommunityAsync();

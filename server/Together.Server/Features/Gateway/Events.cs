@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Threading.Channels;
+using Microsoft.EntityFrameworkCore;
 using Together.Data.Snowflakes;
 using P = Together.Server.Features.Permissions.Permissions;
 
@@ -143,7 +144,7 @@ public static class Events
 /// guild cache and then delivers it, one event at a time, so every connection sees events in the
 /// order they were published.
 /// </summary>
-public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ILogger<Dispatcher> logger) : BackgroundService
+public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, IServiceScopeFactory scopes, ILogger<Dispatcher> logger) : BackgroundService
 {
     private readonly Channel<GatewayEvent> _queue = Channel.CreateUnbounded<GatewayEvent>(new UnboundedChannelOptions { SingleReader = true });
 
@@ -234,13 +235,18 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ILo
         switch (e.Change)
         {
             case StateChange.Guild:
+                var seen = VisibleChannels(guildId, null);
                 await guilds.ReloadAsync(guildId, cancellationToken);
+                await AnnounceVisibilityAsync(guildId, seen, e.ChannelId, cancellationToken);
                 break;
             case StateChange.Member when e.MemberId is { } memberId:
                 var before = guilds.IsMember(guildId, memberId);
+                var seenByMember = VisibleChannels(guildId, memberId);
                 await guilds.ReloadMemberAsync(guildId, memberId, cancellationToken);
                 if (before && !guilds.IsMember(guildId, memberId))
                     sessions.Unsubscribe(guildId, memberId);
+                else
+                    await AnnounceVisibilityAsync(guildId, seenByMember, null, cancellationToken);
                 break;
             case StateChange.Joined when e.MemberId is { } joinedId:
                 if (guilds.TryGet(guildId, out _))
@@ -253,6 +259,50 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ILo
                 sessions.UnsubscribeAll(guildId);
                 guilds.Forget(guildId);
                 break;
+        }
+    }
+
+    /// <summary>For each connected member (or one), the channels they can see now.</summary>
+    private Dictionary<long, HashSet<long>> VisibleChannels(long guildId, long? onlyUser)
+    {
+        var result = new Dictionary<long, HashSet<long>>();
+        if (!guilds.TryGet(guildId, out var state))
+            return result;
+        foreach (var userId in sessions.InGuild(guildId).Select(s => s.UserId).Distinct())
+            if (onlyUser is null || onlyUser == userId)
+                result[userId] = state.Channels.Keys.Where(c => (state.PermissionsIn(userId, c) & Permissions.Permissions.ViewChannel) != 0).ToHashSet();
+        return result;
+    }
+
+    /// <summary>
+    /// Channels that a role or member change revealed or hid: CHANNEL_CREATE or CHANNEL_DELETE to
+    /// those members, so their channel list follows their permissions without a reconnect. The
+    /// channel an event is itself about is left to that event.
+    /// </summary>
+    private async Task AnnounceVisibilityAsync(long guildId, Dictionary<long, HashSet<long>> before, long? exceptChannel, CancellationToken cancellationToken)
+    {
+        var after = VisibleChannels(guildId, null);
+        var changes = new List<(long User, long Channel, bool Gained)>();
+        foreach (var (userId, was) in before)
+        {
+            var now = after.GetValueOrDefault(userId) ?? [];
+            changes.AddRange(now.Except(was).Where(c => c != exceptChannel).Select(c => (userId, c, true)));
+            changes.AddRange(was.Except(now).Where(c => c != exceptChannel).Select(c => (userId, c, false)));
+        }
+        if (changes.Count == 0)
+            return;
+        await using var scope = scopes.CreateAsyncScope();
+        var db = scope.ServiceProvider.GetRequiredService<Data.TogetherDb>();
+        var ids = changes.Select(c => c.Channel).Distinct().ToList();
+        var channels = await db.Channels.AsNoTracking().Include(c => c.PermissionOverwrites)
+            .Where(c => ids.Contains(c.Id)).ToDictionaryAsync(c => c.Id, cancellationToken);
+        foreach (var (userId, channelId, gained) in changes)
+        {
+            if (!channels.TryGetValue(channelId, out var channel))
+                continue;
+            var payload = Events.Serialize(Channels.ChannelObject.From(channel));
+            foreach (var session in sessions.OfUser(userId).Where(s => s.Wants(Intents.Guilds) && s.OwnsGuild(guildId)))
+                session.Dispatch(gained ? "CHANNEL_CREATE" : "CHANNEL_DELETE", payload);
         }
     }
 

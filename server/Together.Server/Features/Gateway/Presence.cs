@@ -49,6 +49,22 @@ public sealed class PresencePublisher(PresenceTracker tracker, GuildStates guild
 {
     private readonly ConcurrentDictionary<long, string> _announced = new();
 
+    /// <summary>A member just joined a guild: its other members learn whether they are online.</summary>
+    public void AnnounceTo(long guildId, long userId)
+    {
+        var (status, activities) = tracker.Visible(userId);
+        if (status == "offline")
+            return;
+        bus.Publish(new GatewayEvent
+        {
+            Name = "PRESENCE_UPDATE",
+            Payload = Events.Serialize(new PresenceObject(new PresenceUser(userId), guildId, status, activities, new ClientStatus(status, null, null))),
+            Intent = Intents.GuildPresences,
+            GuildId = guildId,
+            ExceptUserId = userId,
+        });
+    }
+
     public void Announce(long userId, bool forceOffline = false)
     {
         var (status, activities) = forceOffline ? ("offline", (IReadOnlyList<ActivityPayload>)[]) : tracker.Visible(userId);

@@ -148,7 +148,8 @@ public static class InviteEndpoints
     /// conditional update, so a max_uses invite admits exactly that many people under a rush.
     /// </summary>
     public static async Task<Ok<InviteObject>> Accept(
-        string code, CurrentUser me, TogetherDb db, TimeProvider time, ReadyBuilder gateway, IEventBus events, CancellationToken cancellationToken)
+        string code, CurrentUser me, TogetherDb db, TimeProvider time, ReadyBuilder gateway, IEventBus events, PresencePublisher presence,
+        CancellationToken cancellationToken)
     {
         var invite = await LiveAsync(db, code, time, cancellationToken);
         if (await db.Bans.AnyAsync(b => b.GuildId == invite.GuildId && b.UserId == me.Id.Value, cancellationToken))
@@ -181,6 +182,7 @@ public static class InviteEndpoints
             db.ChangeTracker.Clear();
             var member = await MemberEndpoints.LoadAsync(db, invite.GuildId, me.Id, cancellationToken);
             events.Publish(GuildEvents.MemberAdd(invite.GuildId, MemberObject.From(member, time)));
+            presence.AnnounceTo(invite.GuildId, me.Id);
         }
         return TypedResults.Ok(InviteObject.From(invite, metadata: false));
     }
