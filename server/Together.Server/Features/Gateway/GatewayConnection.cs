@@ -16,7 +16,11 @@ namespace Together.Server.Features.Gateway;
 /// </summary>
 public sealed class GatewayConnection : IAsyncDisposable
 {
+    /// <summary>Discord's limit for client frames.</summary>
     public const int MaxIncomingFrame = 4096;
+
+    /// <summary>Voice answers carry SDP, about half a kilobyte per participant in the room.</summary>
+    public const int MaxVoiceFrame = 64 * 1024;
 
     private readonly WebSocket _socket;
     private readonly Channel<Outgoing> _outgoing;
@@ -56,6 +60,9 @@ public sealed class GatewayConnection : IAsyncDisposable
     public DateTimeOffset LastHeartbeat { get; set; }
 
     public (int Code, string Reason)? CloseStatus { get; private set; }
+
+    /// <summary>Bytes in the frame <see cref="ReceiveAsync"/> returned last.</summary>
+    public int LastFrameLength { get; private set; }
 
     public bool IsClosed => Volatile.Read(ref _closed) != 0;
 
@@ -183,7 +190,7 @@ public sealed class GatewayConnection : IAsyncDisposable
     /// </summary>
     public async Task<JsonDocument?> ReceiveAsync(CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(MaxIncomingFrame + 1);
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxVoiceFrame + 1);
         try
         {
             var length = 0;
@@ -193,7 +200,7 @@ public sealed class GatewayConnection : IAsyncDisposable
                 if (result.MessageType == WebSocketMessageType.Close)
                     return null;
                 length += result.Count;
-                if (length > MaxIncomingFrame)
+                if (length > MaxVoiceFrame)
                 {
                     Close(CloseCode.DecodeError, "Payload too large.");
                     return null;
@@ -201,6 +208,7 @@ public sealed class GatewayConnection : IAsyncDisposable
                 if (result.EndOfMessage)
                     break;
             }
+            LastFrameLength = length;
             try
             {
                 return JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16 });

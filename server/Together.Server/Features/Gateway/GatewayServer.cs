@@ -67,6 +67,11 @@ public sealed class GatewayServer(
                     connection.Close(CloseCode.DecodeError, "Error while decoding payload.");
                     break;
                 }
+                if (connection.LastFrameLength > GatewayConnection.MaxIncomingFrame && op != Voice.VoiceAnswerHandler.Code)
+                {
+                    connection.Close(CloseCode.DecodeError, "Payload too large.");
+                    break;
+                }
                 if (!_handlers.TryGetValue(op, out var handler))
                 {
                     connection.Close(CloseCode.UnknownOpcode, "Unknown opcode.");
