@@ -21,7 +21,7 @@ public static class WebClientFeature
         var root = Locate(app.Configuration["WebClient:Path"]);
         if (root is null)
         {
-            app.Logger.LogWarning("The web client is not built (no clients/web/dist/index.html); serving the API only. ./scripts/run.sh builds it.");
+            app.Logger.LogInformation("The web client is not built (no clients/web/dist/index.html); serving the API only. ./scripts/run.sh builds it.");
             app.MapGet("/", () => Results.Text(
                 "Together is running. The web client has not been built: run ./scripts/run.sh (it builds clients/web), " +
                 "or browse the API reference at /docs.\n", "text/plain")).ExcludeFromDescription();
