@@ -19,7 +19,7 @@ public sealed record ModifyMemberRequest(
     Optional<bool?> Mute,
     Optional<bool?> Deaf,
     Optional<DateTimeOffset?> CommunicationDisabledUntil,
-    Optional<Snowflake?> ChannelId = default);
+    Optional<Snowflake?> ChannelId);
 
 public sealed record ModifyMyMemberRequest(Optional<string?> Nick);
 
@@ -164,7 +164,7 @@ public static class MemberEndpoints
     public static async Task<Ok<MemberObject>> ModifyMe(
         Snowflake guildId, ModifyMyMemberRequest body, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
         IEventBus events, Voice.VoiceStateService voice, SessionRegistry sessions, TimeProvider time, CancellationToken cancellationToken) =>
-        await Modify(guildId, me.Id, new ModifyMemberRequest(body.Nick, default, default, default, default), me, access, db, audit, events, voice, sessions, time, cancellationToken);
+        await Modify(guildId, me.Id, new ModifyMemberRequest(body.Nick, default, default, default, default, default), me, access, db, audit, events, voice, sessions, time, cancellationToken);
 
     /// <summary>Kick: KICK_MEMBERS and a higher role than the member's; never the owner.</summary>
     public static async Task<NoContent> Kick(
