@@ -11,25 +11,36 @@ namespace Together.Data.Search;
 /// </summary>
 public interface IMessageSearch
 {
-    /// <summary>Messages whose content matches <paramref name="text"/> (all of its words).</summary>
-    IQueryable<Message> Matching(TogetherDb db, string text);
+    /// <summary>
+    /// Messages whose content matches <paramref name="text"/> (all of its words).
+    /// <paramref name="common"/> says the words match many messages, so walking the newest
+    /// messages finds a page of hits sooner than collecting every hit first.
+    /// </summary>
+    IQueryable<Message> Matching(TogetherDb db, string text, bool common = false);
 }
 
-/// <summary>PostgreSQL: the GIN index on to_tsvector('simple', content), queried with web-search syntax.</summary>
+/// <summary>
+/// PostgreSQL: the GIN index on the stored search_vector column, queried with web-search syntax.
+/// The matching ids are computed first (OFFSET 0 keeps the planner from folding the subquery
+/// away): otherwise, for a rare word, it walks the primary key backwards through the whole table
+/// looking for the newest 25 hits (seconds at a million messages instead of milliseconds).
+/// </summary>
 public sealed class PostgresMessageSearch : IMessageSearch
 {
-    public IQueryable<Message> Matching(TogetherDb db, string text)
+    public IQueryable<Message> Matching(TogetherDb db, string text, bool common = false)
     {
         ArgumentNullException.ThrowIfNull(db);
-        return db.Messages.FromSql(
-            $"SELECT * FROM messages WHERE to_tsvector('simple', content) @@ websearch_to_tsquery('simple', {text})");
+        return common
+            ? db.Messages.FromSql($"SELECT * FROM messages WHERE search_vector @@ websearch_to_tsquery('simple', {text})")
+            : db.Messages.FromSql(
+                $"SELECT * FROM messages WHERE id IN (SELECT id FROM messages WHERE search_vector @@ websearch_to_tsquery('simple', {text}) OFFSET 0)");
     }
 }
 
 /// <summary>SQLite: the FTS5 table messages_fts. Each word is quoted, so user input is never FTS syntax.</summary>
 public sealed class SqliteMessageSearch : IMessageSearch
 {
-    public IQueryable<Message> Matching(TogetherDb db, string text)
+    public IQueryable<Message> Matching(TogetherDb db, string text, bool common = false)
     {
         ArgumentNullException.ThrowIfNull(db);
         var query = ToFtsQuery(text);

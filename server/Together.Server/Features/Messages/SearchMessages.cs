@@ -26,6 +26,9 @@ public static class SearchMessages
     public const int MaxLimit = 25;
     public const int MaxOffset = 9975;
 
+    /// <summary>Above this many hits a search counts as common (see <see cref="IMessageSearch.Matching"/>).</summary>
+    public const int CommonThreshold = 2_000;
+
     public static async Task<Ok<SearchResultObject>> Handle(
         Snowflake guildId,
         string? content,
@@ -75,32 +78,39 @@ public static class SearchMessages
             readable = readable.Where(wanted.Contains).ToList();
         }
 
-        var query = string.IsNullOrWhiteSpace(content) ? db.Messages.AsNoTracking() : search.Matching(db, content.Trim()).AsNoTracking();
-        query = query.Where(m => m.GuildId == guildId.Value && m.DeletedAt == null && readable.Contains(m.ChannelId));
-        if (authorIds is { Length: > 0 })
+        IQueryable<Message> Filtered(bool common)
         {
-            var authors = authorIds.Select(a => a.Value).ToList();
-            query = query.Where(m => authors.Contains(m.AuthorId));
-        }
-        foreach (var mentioned in (mentions ?? []).Select(m => m.Value).Distinct())
-            query = query.Where(m => m.MentionUserIds.Contains(mentioned));
-        if ((minId ?? after) is { } lower)
-            query = query.Where(m => m.Id > lower.Value);
-        if ((maxId ?? before) is { } upper)
-            query = query.Where(m => m.Id < upper.Value);
-        foreach (var kind in kinds.Distinct())
-            query = kind switch
+            var query = string.IsNullOrWhiteSpace(content) ? db.Messages.AsNoTracking() : search.Matching(db, content.Trim(), common).AsNoTracking();
+            query = query.Where(m => m.GuildId == guildId.Value && m.DeletedAt == null && readable.Contains(m.ChannelId));
+            if (authorIds is { Length: > 0 })
             {
-                "link" => query.Where(m => m.Content.Contains("http://") || m.Content.Contains("https://")),
-                "file" => query.Where(m => m.Attachments.Any()),
-                "image" => query.Where(m => m.Attachments.Any(a => a.ContentType.StartsWith("image/"))),
-                "video" => query.Where(m => m.Attachments.Any(a => a.ContentType.StartsWith("video/"))),
-                "sound" => query.Where(m => m.Attachments.Any(a => a.ContentType.StartsWith("audio/"))),
-                _ => query.Where(m => m.EmbedsJson != null),
-            };
+                var authors = authorIds.Select(a => a.Value).ToList();
+                query = query.Where(m => authors.Contains(m.AuthorId));
+            }
+            foreach (var mentioned in (mentions ?? []).Select(m => m.Value).Distinct())
+                query = query.Where(m => m.MentionUserIds.Contains(mentioned));
+            if ((minId ?? after) is { } lower)
+                query = query.Where(m => m.Id > lower.Value);
+            if ((maxId ?? before) is { } upper)
+                query = query.Where(m => m.Id < upper.Value);
+            foreach (var kind in kinds.Distinct())
+                query = kind switch
+                {
+                    "link" => query.Where(m => m.Content.Contains("http://") || m.Content.Contains("https://")),
+                    "file" => query.Where(m => m.Attachments.Any()),
+                    "image" => query.Where(m => m.Attachments.Any(a => a.ContentType.StartsWith("image/"))),
+                    "video" => query.Where(m => m.Attachments.Any(a => a.ContentType.StartsWith("video/"))),
+                    "sound" => query.Where(m => m.Attachments.Any(a => a.ContentType.StartsWith("audio/"))),
+                    _ => query.Where(m => m.EmbedsJson != null),
+                };
+            return query;
+        }
 
-        var total = readable.Count == 0 ? 0 : await query.CountAsync(cancellationToken);
-        var ordered = sortOrder == "asc" ? query.OrderBy(m => m.Id) : query.OrderByDescending(m => m.Id);
+        var total = readable.Count == 0 ? 0 : await Filtered(common: false).CountAsync(cancellationToken);
+        // Many hits: the newest page is found fastest by walking messages newest first; few hits:
+        // by collecting the hits from the full-text index first (docs/performance.md).
+        var matching = Filtered(common: total > CommonThreshold);
+        var ordered = sortOrder == "asc" ? matching.OrderBy(m => m.Id) : matching.OrderByDescending(m => m.Id);
         var page = total == 0 ? [] : await ordered.Skip(skip).Take(take).ToListAsync(cancellationToken);
         var hits = await reader.ManyAsync(page, me.Id, cancellationToken);
         return TypedResults.Ok(new SearchResultObject(total, hits.Select(h => (IReadOnlyList<MessageObject>)[h]).ToList(), false));
