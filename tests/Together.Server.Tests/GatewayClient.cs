@@ -40,7 +40,7 @@ public sealed class GatewayClient : IAsyncDisposable
 
     public int HeartbeatInterval { get; private set; }
 
-    public List<byte[]> RawBinaryFrames { get; } = [];
+    public System.Collections.Concurrent.ConcurrentQueue<byte[]> RawBinaryFrames { get; } = new();
 
     /// <summary>Every frame as it arrives, for observers that must not consume the test's queue.</summary>
     public event Action<Frame>? Received;
@@ -170,7 +170,7 @@ public sealed class GatewayClient : IAsyncDisposable
                 string text;
                 if (result.MessageType == WebSocketMessageType.Binary)
                 {
-                    RawBinaryFrames.Add(buffer[..length]);
+                    RawBinaryFrames.Enqueue(buffer[..length]);
                     text = Inflate(inflater!, compressed, buffer.AsSpan(0, length));
                 }
                 else

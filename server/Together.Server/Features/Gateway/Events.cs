@@ -187,6 +187,7 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ISe
         HashSet<GatewaySession>? sawBefore = null;
         if (e.ForLostAccess is not null && e.GuildId is { } watched && guilds.TryGet(watched, out var previous))
             sawBefore = Audience(e, previous).ToHashSet();
+        _revealed.Clear();
         if (!e.ChangeAfterDelivery)
             await ApplyAsync(e, cancellationToken);
 
@@ -212,7 +213,14 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ISe
                         session.Dispatch(e.Name, PayloadFor(e, session));
         if (e.ChangeAfterDelivery)
             await ApplyAsync(e, cancellationToken);
+        // Channels the change revealed or hid go out after the event that explains them (the
+        // member's new roles), so clients that check permissions themselves agree.
+        foreach (var (session, name, payload) in _revealed)
+            session.Dispatch(name, payload);
+        _revealed.Clear();
     }
+
+    private readonly List<(GatewaySession Session, string Name, byte[] Payload)> _revealed = [];
 
     private IEnumerable<GatewaySession> Audience(GatewayEvent e, GuildState state)
     {
@@ -302,7 +310,7 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ISe
                 continue;
             var payload = Events.Serialize(Channels.ChannelObject.From(channel));
             foreach (var session in sessions.OfUser(userId).Where(s => s.Wants(Intents.Guilds) && s.OwnsGuild(guildId)))
-                session.Dispatch(gained ? "CHANNEL_CREATE" : "CHANNEL_DELETE", payload);
+                _revealed.Add((session, gained ? "CHANNEL_CREATE" : "CHANNEL_DELETE", payload));
         }
     }
 
