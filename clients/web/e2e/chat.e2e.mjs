@@ -37,20 +37,40 @@ after(async () => {
 
 // On a failure, keep what both people saw (clients/web/e2e-artifacts/, not committed).
 afterEach(async (t) => {
-  if (t.passed) return;
+  if (t.passed) {
+    consoleLines.length = 0;
+    return;
+  }
   const dir = join(webDir, 'e2e-artifacts');
   mkdirSync(dir, { recursive: true });
   const slug = t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50);
   for (const [who, page] of [['alice', alice], ['bob', bob]]) {
     await page?.screenshot({ path: join(dir, `${slug}-${who}.png`) }).catch(() => undefined);
+    // What the person saw, as text, so a failure in CI (no screenshots there) can be read.
+    const seen = await page?.evaluate(() => ({
+      alerts: [...document.querySelectorAll('[role=alert]')].map((e) => e.textContent),
+      channels: [...document.querySelectorAll('.channel-sidebar button, nav button')].map((e) => e.getAttribute('aria-label') ?? e.textContent).slice(0, 40),
+    })).catch(() => undefined);
+    console.log(`# ${who} saw: ${JSON.stringify(seen)}`);
   }
+  for (const line of stack.logs().split('\n').filter((l) => /warn|fail|error|exception/i.test(l)).slice(-30)) console.log(`# server: ${line}`);
+  for (const line of consoleLines.splice(0)) console.log(`# ${line}`);
 });
+
+// Browser console warnings and errors, printed with a failing test.
+const consoleLines = [];
 
 async function newPage(viewport = { width: 1280, height: 800 }) {
   const context = await stack.browser.newContext({ viewport, baseURL: stack.base });
   const page = await context.newPage();
   page.setDefaultTimeout(T);
   page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error' || m.type() === 'warning') consoleLines.push(`console ${m.type()}: ${m.text()}`.slice(0, 300));
+  });
+  page.on('response', (r) => {
+    if (r.status() >= 400) consoleLines.push(`HTTP ${r.status()} ${r.request().method()} ${r.url()}`);
+  });
   return { context, page };
 }
 

@@ -67,12 +67,6 @@ export class Session {
           applyDispatch(this.data, t, d);
           // GUILD_MEMBER_ADD carries no presence: ask for the newcomer's with op 8, as Discord
           // clients do; the answer (GUILD_MEMBERS_CHUNK) goes through the same switch.
-          // The server sends only the channels a member may see and, unlike Discord, no
-          // CHANNEL_CREATE when a role change reveals one: fetch the visible list again.
-          if (t === 'GUILD_MEMBER_UPDATE' || t === 'GUILD_ROLE_UPDATE' || t === 'GUILD_ROLE_DELETE') {
-            const e = d as { guild_id: Snowflake; user?: { id: Snowflake } };
-            if (t !== 'GUILD_MEMBER_UPDATE' || e.user?.id === this.data.selfId) this.refreshChannels(e.guild_id);
-          }
           if (t === 'GUILD_MEMBER_ADD') {
             const m = d as { guild_id: Snowflake; user: { id: Snowflake } };
             if (m.user.id !== this.data.selfId) {
@@ -126,19 +120,6 @@ export class Session {
     } catch {
       this.onLoggedOut();
     }
-  }
-
-  private channelRefresh = new Map<Snowflake, ReturnType<typeof setTimeout>>();
-
-  /** Re-read a guild's visible channels, coalescing bursts of role events. */
-  refreshChannels(guildId: Snowflake) {
-    clearTimeout(this.channelRefresh.get(guildId));
-    this.channelRefresh.set(guildId, setTimeout(() => {
-      this.channelRefresh.delete(guildId);
-      this.rest.guildChannels(guildId).then((list) => {
-        if (this.data.guilds.has(guildId)) this.data.setGuildChannels(guildId, list);
-      }, () => undefined);
-    }, 150));
   }
 
   /** After a re-identify, fetch what was missed in every loaded channel and feed it through the switch. */

@@ -56,20 +56,6 @@ export class ServerData {
     });
   }
 
-  /** Replace a guild's visible channels with a fresh REST list (after a permission change). */
-  setGuildChannels(guildId: Snowflake, list: Channel[]) {
-    const keep = new Set(list.map((c) => c.id));
-    this.channels.batch(() => {
-      for (const c of this.guildChannels(guildId)) {
-        if (!keep.has(c.id)) {
-          this.channels.delete(c.id);
-          this.timelines.delete(c.id);
-        }
-      }
-      for (const c of list) this.channels.set(c.id, { ...c, guild_id: guildId });
-    });
-  }
-
   /** Newest loaded real message per channel: the cursors for a catch-up after re-identify. */
   cursors(): Array<[Snowflake, Snowflake]> {
     const out: Array<[Snowflake, Snowflake]> = [];

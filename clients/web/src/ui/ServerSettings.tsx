@@ -186,7 +186,10 @@ function ChannelEditor({ guildId, channel, done }: { guildId: string; channel: C
     return out;
   };
   const [tri, setTri] = useState<Record<string, Tri>>(initial);
-  useEffect(() => setTri(initial()), [target, channel.permission_overwrites]); // eslint-disable-line react-hooks/exhaustive-deps
+  // Reset the form when another role is picked or this role's overwrite really changed, not
+  // whenever the channel object is replaced by an unrelated update: that would drop unsaved edits.
+  const saved = current ? `${current.allow}/${current.deny}` : '';
+  useEffect(() => setTri(initial()), [target, saved]); // eslint-disable-line react-hooks/exhaustive-deps
 
   const saveOverwrite = () => {
     let allow = 0n;
