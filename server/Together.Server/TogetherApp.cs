@@ -1,5 +1,6 @@
 using Together.Server.Features.ApiDocs;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Files;
 using Together.Server.Features.Gateway;
 using Together.Server.Features.Guilds;
 using Together.Server.Features.Health;
@@ -32,6 +33,7 @@ public static class TogetherApp
             .AddMessages()
             .AddGateway(builder.Configuration)
             .AddVoice(builder.Configuration)
+            .AddFiles(builder.Configuration)
             .AddApiDocs();
 
         var app = builder.Build();
@@ -44,6 +46,7 @@ public static class TogetherApp
         app.MapMessages();
         app.MapGateway();
         app.MapVoice();
+        app.MapFiles();
         app.MapWebClient();
         return app;
     }

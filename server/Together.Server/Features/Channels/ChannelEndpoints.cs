@@ -5,6 +5,7 @@ using Together.Data.Entities;
 using Together.Data.Snowflakes;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Files;
 using Together.Server.Features.Gateway;
 using Together.Server.Features.Permissions;
 using Together.Server.Infrastructure;
@@ -203,11 +204,12 @@ public static class DeleteChannel
     /// <summary>Returns the deleted channel, as Discord does. Children of a deleted category move to the top level.</summary>
     public static async Task<Ok<ChannelObject>> Handle(
         Snowflake channelId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit, IEventBus events,
-        CancellationToken cancellationToken)
+        FileJanitor files, CancellationToken cancellationToken)
     {
         var (channel, member, _) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         member.RequireIn(channel, P.ManageChannels);
         var result = ChannelObject.From(channel);
+        var blobs = await FileJanitor.KeysAsync(db.Attachments.Where(a => a.ChannelId == channel.Id), cancellationToken);
         var children = await db.Channels.Include(c => c.PermissionOverwrites).Where(c => c.ParentId == channel.Id).ToListAsync(cancellationToken);
         if (member.Guild.SystemChannelId == channel.Id)
             member.Guild.SystemChannelId = null;
@@ -219,6 +221,7 @@ public static class DeleteChannel
         audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelDelete, channel.Id,
             new AuditChanges().Add("name", channel.Name, null).List);
         await db.SaveChangesAsync(cancellationToken);
+        files.Consider(blobs);
         events.Publish(GuildEvents.ChannelDelete(result));
         foreach (var child in children)
         {

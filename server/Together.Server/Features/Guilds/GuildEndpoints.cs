@@ -7,6 +7,7 @@ using Together.Data.Snowflakes;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Auth;
 using Together.Server.Features.Channels;
+using Together.Server.Features.Files;
 using Together.Server.Features.Gateway;
 using Together.Server.Features.Users;
 using Together.Server.Features.Permissions;
@@ -14,7 +15,7 @@ using Together.Server.Infrastructure;
 
 namespace Together.Server.Features.Guilds;
 
-public sealed record CreateGuildRequest(string? Name, string? Description);
+public sealed record CreateGuildRequest(string? Name, string? Description, string? Icon);
 
 public static class CreateGuild
 {
@@ -26,18 +27,19 @@ public static class CreateGuild
     /// </summary>
     public static async Task<Created<GuildObject>> Handle(
         CreateGuildRequest body, CurrentUser me, TogetherDb db, SnowflakeGenerator ids, TimeProvider time, ReadyBuilder gateway,
-        IEventBus events, CancellationToken cancellationToken)
+        IEventBus events, Avatars avatars, CancellationToken cancellationToken)
     {
         var errors = new FormErrors();
         GuildRules.CheckName(body.Name, errors, required: true);
         GuildRules.CheckDescription(body.Description, errors);
         if (errors.Any)
             throw ApiException.Invalid(errors);
+        var icon = body.Icon is null ? null : await avatars.SaveAsync(body.Icon, "icon", cancellationToken);
         if (await db.GuildMembers.CountAsync(m => m.UserId == me.Id.Value, cancellationToken) >= MaxGuildsPerUser)
             throw ApiException.BadRequest(ApiErrors.MaximumGuilds, $"Maximum number of guilds reached ({MaxGuildsPerUser})");
 
         var now = time.GetUtcNow();
-        var guild = new Guild { Id = ids.Next(), Name = body.Name!.Trim(), Description = body.Description?.Trim(), OwnerId = me.Id, CreatedAt = now };
+        var guild = new Guild { Id = ids.Next(), Name = body.Name!.Trim(), Description = body.Description?.Trim(), OwnerId = me.Id, CreatedAt = now, IconHash = icon };
         var everyone = new Role { Id = guild.Id, GuildId = guild.Id, Name = "@everyone", Position = 0, Permissions = (long)PermissionSets.DefaultEveryone };
         var textCategory = new Channel { Id = ids.Next(), GuildId = guild.Id, Type = ChannelType.GuildCategory, Name = "Text Channels", Position = 0 };
         var voiceCategory = new Channel { Id = ids.Next(), GuildId = guild.Id, Type = ChannelType.GuildCategory, Name = "Voice Channels", Position = 1 };
@@ -76,7 +78,8 @@ public sealed record ModifyGuildRequest(
     Optional<int?> DefaultMessageNotifications,
     Optional<int?> ExplicitContentFilter,
     Optional<string?> PreferredLocale,
-    Optional<Snowflake?> OwnerId);
+    Optional<Snowflake?> OwnerId,
+    Optional<string?> Icon);
 
 public static class ModifyGuild
 {
@@ -84,7 +87,7 @@ public static class ModifyGuild
 
     public static async Task<Ok<GuildObject>> Handle(
         Snowflake guildId, ModifyGuildRequest body, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, Avatars avatars, CancellationToken cancellationToken)
     {
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(Permissions.Permissions.ManageGuild);
         var guild = member.Guild;
@@ -126,6 +129,12 @@ public static class ModifyGuild
         {
             changes.Add("description", guild.Description, body.Description.Value?.Trim());
             guild.Description = body.Description.Value?.Trim();
+        }
+        if (body.Icon.HasValue)
+        {
+            var icon = body.Icon.Value is null ? null : await avatars.SaveAsync(body.Icon.Value, "icon", cancellationToken);
+            changes.Add("icon_hash", guild.IconHash, icon);
+            guild.IconHash = icon;
         }
         if (body.SystemChannelId.HasValue)
         {
@@ -177,14 +186,16 @@ public static class DeleteGuild
 {
     /// <summary>Owner only; the database cascades to channels, messages, roles, members and invites.</summary>
     public static async Task<NoContent> Handle(Snowflake guildId, CurrentUser me, GuildAccess access, TogetherDb db, IEventBus events,
-        CancellationToken cancellationToken)
+        FileJanitor files, CancellationToken cancellationToken)
     {
         var member = await access.MemberAsync(guildId, me.Id, cancellationToken);
         if (!member.IsOwner)
             throw ApiException.MissingPermissions();
         var memberIds = await db.GuildMembers.Where(m => m.GuildId == guildId.Value).Select(m => m.UserId).ToListAsync(cancellationToken);
+        var blobs = await FileJanitor.KeysAsync(db.Attachments.Where(a => db.Channels.Any(c => c.Id == a.ChannelId && c.GuildId == guildId.Value)), cancellationToken);
         db.Guilds.Remove(member.Guild);
         await db.SaveChangesAsync(cancellationToken);
+        files.Consider(blobs);
         events.Publish(GuildEvents.GuildDelete(guildId, memberIds));
         return TypedResults.NoContent();
     }

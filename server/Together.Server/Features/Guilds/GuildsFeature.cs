@@ -1,5 +1,6 @@
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Channels;
+using Together.Server.Features.Files;
 using Together.Server.Features.Invites;
 using Together.Server.Features.Members;
 using Together.Server.Features.Permissions;
@@ -24,9 +25,9 @@ public static class GuildsFeature
         var api = app.MapGroup("/api/v10").RequireAuthorization();
 
         var guilds = api.MapGroup("/guilds").WithTags("Guilds");
-        guilds.MapPost("", CreateGuild.Handle).WithSummary("Create a server; the caller owns it.");
+        guilds.MapPost("", CreateGuild.Handle).WithSummary("Create a server; the caller owns it.").WithImageBody();
         guilds.MapGet("/{guildId}", GetGuild.Handle);
-        guilds.MapPatch("/{guildId}", ModifyGuild.Handle).WithSummary("MANAGE_GUILD; owner_id (transfer) by the owner only.");
+        guilds.MapPatch("/{guildId}", ModifyGuild.Handle).WithSummary("MANAGE_GUILD; owner_id (transfer) by the owner only.").WithImageBody();
         guilds.MapDelete("/{guildId}", DeleteGuild.Handle).WithSummary("Owner only.");
         guilds.MapGet("/{guildId}/audit-logs", GetAuditLog.Handle).WithSummary("VIEW_AUDIT_LOG.");
 

@@ -55,7 +55,7 @@ public static class BanEndpoints
     /// </summary>
     public static async Task<NoContent> Create(
         Snowflake guildId, Snowflake userId, CreateBanRequest? body, CurrentUser me, GuildAccess access, TogetherDb db,
-        AuditLogWriter audit, IEventBus events, Voice.VoiceStateService voice, TimeProvider time, CancellationToken cancellationToken)
+        AuditLogWriter audit, IEventBus events, Voice.VoiceStateService voice, TimeProvider time, Files.FileJanitor files, CancellationToken cancellationToken)
     {
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.BanMembers);
         var seconds = body?.DeleteMessageSeconds ?? 0;
@@ -89,6 +89,9 @@ public static class BanEndpoints
             options: seconds > 0 ? new Dictionary<string, string> { ["delete_message_seconds"] = seconds.ToString(System.Globalization.CultureInfo.InvariantCulture) } : null);
         await db.SaveChangesAsync(cancellationToken);
         await transaction.CommitAsync(cancellationToken);
+        var cleanedIds = cleaned.Select(c => c.Message).ToList();
+        if (cleanedIds.Count > 0)
+            await files.ReleaseAsync(db.Attachments.Where(a => cleanedIds.Contains(a.MessageId)), cancellationToken);
         await voice.LeaveGuildAsync(db, guildId, userId, cancellationToken);
         var user = UserObject.From(await db.Users.AsNoTracking().SingleAsync(u => u.Id == userId.Value, cancellationToken));
         events.Publish(GuildEvents.BanAdd(guildId, user));

@@ -7,6 +7,7 @@ using Together.Data.Entities;
 using Together.Data.Snowflakes;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Files;
 using Together.Server.Features.Gateway;
 using Together.Server.Features.Members;
 using Together.Server.Features.Permissions;
@@ -17,12 +18,16 @@ namespace Together.Server.Features.Messages;
 
 public sealed record MessageReferenceRequest(Snowflake? MessageId, Snowflake? ChannelId, Snowflake? GuildId, bool? FailIfNotExists);
 
+/// <summary>An entry of <c>attachments</c> in <c>payload_json</c>: <c>id</c> is the n of <c>files[n]</c>.</summary>
+public sealed record AttachmentRequest(JsonElement Id, string? Filename, string? Description);
+
 public sealed record SendMessageRequest(
     string? Content,
     JsonElement Nonce,
     bool? Tts,
     MessageReferenceRequest? MessageReference,
-    bool? EnforceNonce);
+    bool? EnforceNonce,
+    IReadOnlyList<AttachmentRequest>? Attachments);
 
 public sealed record EditMessageRequest(Optional<string?> Content);
 
@@ -71,20 +76,25 @@ public static class MessageEndpoints
     /// the same nonce within minutes returns the first message instead of posting twice.
     /// </summary>
     public static async Task<Ok<MessageObject>> Send(
-        Snowflake channelId, SendMessageRequest body, CurrentUser me, GuildAccess access, TogetherDb db, SnowflakeGenerator ids,
-        MessageReader reader, Slowmode slowmode, IEventBus events, TimeProvider time, CancellationToken cancellationToken)
+        Snowflake channelId, HttpRequest request, CurrentUser me, GuildAccess access, TogetherDb db, SnowflakeGenerator ids,
+        MessageReader reader, Slowmode slowmode, IEventBus events, TimeProvider time, Uploads uploads, CancellationToken cancellationToken)
     {
-        ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(uploads);
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         if (channel.Type != ChannelType.GuildText)
             throw ApiException.BadRequest(ApiErrors.CannotSendInNonTextChannel, "Cannot send messages in a non-text channel");
         if ((permissions & P.SendMessages) == 0)
             throw ApiException.MissingPermissions();
 
+        // Files arrive only after the checks above; the set deletes whatever is not stored.
+        using var upload = await uploads.ReadMessageAsync(request, (permissions & P.AttachFiles) != 0, cancellationToken);
+        var body = upload.Payload;
         var errors = new FormErrors();
         var content = body.Content ?? "";
         var nonce = ReadNonce(body.Nonce, errors);
-        if (string.IsNullOrWhiteSpace(content))
+        var files = uploads.Describe(upload, errors);
+        if (string.IsNullOrWhiteSpace(content) && upload.Files.Count == 0)
             throw ApiException.BadRequest(50006, "Cannot send an empty message");
         if (content.Length > MaxContentLength)
             errors.Add("content", "BASE_TYPE_MAX_LENGTH", $"Must be {MaxContentLength} or fewer in length.");
@@ -136,10 +146,14 @@ public static class MessageEndpoints
             MentionEveryone = mentions.Everyone,
             Nonce = nonce,
         };
+        // Blobs are in the store before any row names them: a crash in between leaves only an
+        // unreferenced blob, which the janitor removes.
+        var attachments = await uploads.StoreAsync(upload, files, message, ids, cancellationToken);
         db.Messages.Add(message);
+        db.Attachments.AddRange(attachments);
         channel.LastMessageId = message.Id;
         await db.SaveChangesAsync(cancellationToken);
-        var created = await reader.OneAsync(message, me.Id, cancellationToken, nonce, isNew: true);
+        var created = await reader.OneAsync(message, me.Id, cancellationToken, nonce, isNew: true, attachments);
         // Persist, then publish: nobody sees a message the database does not have.
         events.Publish(GuildEvents.Message("MESSAGE_CREATE", created, MemberObject.From(member.Member, created.Author, time)));
         return TypedResults.Ok(created);
@@ -230,7 +244,7 @@ public static class MessageEndpoints
     /// </summary>
     public static async Task<NoContent> Delete(
         Snowflake channelId, Snowflake messageId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
-        IEventBus events, TimeProvider time, CancellationToken cancellationToken)
+        IEventBus events, TimeProvider time, FileJanitor files, CancellationToken cancellationToken)
     {
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         var message = await LiveMessageAsync(db, channel.Id, messageId, cancellationToken, tracked: true);
@@ -243,6 +257,7 @@ public static class MessageEndpoints
             audit.Record(member.Guild.Id, me.Id, AuditAction.MessageDelete, message.AuthorId,
                 options: new Dictionary<string, string> { ["channel_id"] = channel.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["count"] = "1" });
         await db.SaveChangesAsync(cancellationToken);
+        await files.ReleaseAsync(db.Attachments.Where(a => a.MessageId == message.Id), cancellationToken);
         events.Publish(GuildEvents.MessageDelete(member.Guild.Id, channel.Id, message.Id));
         return TypedResults.NoContent();
     }
@@ -250,7 +265,7 @@ public static class MessageEndpoints
     /// <summary>2–100 messages at once, none older than two weeks (Discord's limits), by moderators.</summary>
     public static async Task<NoContent> BulkDelete(
         Snowflake channelId, BulkDeleteRequest body, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
-        IEventBus events, TimeProvider time, CancellationToken cancellationToken)
+        IEventBus events, TimeProvider time, FileJanitor files, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
@@ -271,6 +286,7 @@ public static class MessageEndpoints
         audit.Record(member.Guild.Id, me.Id, AuditAction.MessageBulkDelete, channel.Id,
             options: new Dictionary<string, string> { ["count"] = messages.Count.ToString(System.Globalization.CultureInfo.InvariantCulture) });
         await db.SaveChangesAsync(cancellationToken);
+        await files.ReleaseAsync(db.Attachments.Where(a => ids.Contains(a.MessageId)), cancellationToken);
         if (ids.Count > 0)
             events.Publish(GuildEvents.MessageDeleteBulk(member.Guild.Id, channel.Id, ids));
         return TypedResults.NoContent();

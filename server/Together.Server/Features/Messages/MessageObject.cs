@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using Together.Data;
 using Together.Data.Entities;
 using Together.Data.Snowflakes;
+using Together.Server.Features.Files;
 using Together.Server.Features.Users;
 
 namespace Together.Server.Features.Messages;
@@ -29,7 +30,7 @@ public sealed record MessageObject(
     bool MentionEveryone,
     IReadOnlyList<UserObject> Mentions,
     IReadOnlyList<Snowflake> MentionRoles,
-    IReadOnlyList<object> Attachments,
+    IReadOnlyList<AttachmentObject> Attachments,
     IReadOnlyList<object> Embeds,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<ReactionObject>? Reactions,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Nonce,
@@ -43,14 +44,18 @@ public sealed record MessageObject(
 /// queries for a whole page: authors and mentioned users, reaction counts (with "me"), and the
 /// messages being replied to.
 /// </summary>
-public sealed class MessageReader(TogetherDb db)
+public sealed class MessageReader(TogetherDb db, AttachmentUrls urls)
 {
-    /// <summary>One message; <paramref name="isNew"/> skips the reaction lookup a message just sent cannot need.</summary>
-    public async Task<MessageObject> OneAsync(Message message, long viewerId, CancellationToken cancellationToken, string? nonce = null, bool isNew = false) =>
-        (await ManyAsync([message], viewerId, cancellationToken, nonce, withReactions: !isNew))[0];
+    /// <summary>
+    /// One message; <paramref name="isNew"/> skips the reaction and attachment lookups a message
+    /// just sent cannot need (its attachments are given).
+    /// </summary>
+    public async Task<MessageObject> OneAsync(Message message, long viewerId, CancellationToken cancellationToken, string? nonce = null, bool isNew = false,
+        IReadOnlyList<Attachment>? attachments = null) =>
+        (await ManyAsync([message], viewerId, cancellationToken, nonce, withReactions: !isNew, attachments: isNew ? attachments ?? [] : null))[0];
 
     public async Task<List<MessageObject>> ManyAsync(IReadOnlyList<Message> messages, long viewerId, CancellationToken cancellationToken,
-        string? nonce = null, bool withReactions = true)
+        string? nonce = null, bool withReactions = true, IReadOnlyList<Attachment>? attachments = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
         if (messages.Count == 0)
@@ -64,6 +69,9 @@ public sealed class MessageReader(TogetherDb db)
         var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, cancellationToken);
 
         var messageIds = messages.Select(m => m.Id).ToList();
+        var files = (attachments ?? await db.Attachments.AsNoTracking().Where(a => messageIds.Contains(a.MessageId)).ToListAsync(cancellationToken))
+            .OrderBy(a => a.Id).GroupBy(a => a.MessageId)
+            .ToDictionary(g => g.Key, g => (IReadOnlyList<AttachmentObject>)g.Select(a => AttachmentObject.From(a, urls)).ToList());
         var reactions = !withReactions ? [] : await db.Reactions.AsNoTracking().Where(r => messageIds.Contains(r.MessageId))
             .GroupBy(r => new { r.MessageId, r.EmojiKey, r.EmojiName, r.EmojiId })
             .Select(g => new { g.Key.MessageId, g.Key.EmojiName, g.Key.EmojiId, Count = g.Count(), Mine = g.Count(r => r.UserId == viewerId), First = g.Min(r => r.CreatedAt) })
@@ -83,7 +91,7 @@ public sealed class MessageReader(TogetherDb db)
             m.MentionEveryone,
             m.MentionUserIds.Where(users.ContainsKey).Select(id => UserObject.From(users[id])).ToList(),
             m.MentionRoleIds.Select(id => new Snowflake(id)).ToList(),
-            [],
+            files.GetValueOrDefault(m.Id) ?? [],
             [],
             reactionsByMessage.GetValueOrDefault(m.Id),
             null,

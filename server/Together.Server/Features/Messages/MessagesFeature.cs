@@ -13,7 +13,9 @@ public static class MessagesFeature
     {
         var channel = app.MapGroup("/api/v10/channels/{channelId}").WithTags("Messages").RequireAuthorization();
         channel.MapGet("/messages", MessageEndpoints.List).WithSummary("History, newest first; one of before, after, around.");
-        channel.MapPost("/messages", MessageEndpoints.Send);
+        channel.MapPost("/messages", MessageEndpoints.Send)
+            .Accepts<SendMessageRequest>("application/json", "multipart/form-data")
+            .WithSummary("JSON, or multipart/form-data with payload_json and files[n] (ATTACH_FILES).");
         channel.MapPost("/messages/bulk-delete", MessageEndpoints.BulkDelete);
         channel.MapPost("/typing", MessageEndpoints.Typing).WithSummary("Show others that the caller is typing (about 10 seconds).");
         channel.MapGet("/messages/pins", Pins.List);

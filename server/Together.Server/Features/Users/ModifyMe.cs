@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Together.Data;
 using Together.Server.Features.Auth;
+using Together.Server.Features.Files;
 using Together.Server.Features.Gateway;
 using Together.Server.Infrastructure;
 
@@ -18,7 +19,8 @@ public sealed record ModifyMeRequest(
     JsonElement GlobalName,
     JsonElement Email,
     string? Password,
-    string? NewPassword);
+    string? NewPassword,
+    JsonElement Avatar);
 
 public static class ModifyMe
 {
@@ -29,6 +31,7 @@ public static class ModifyMe
         PasswordHasher hasher,
         SessionService sessions,
         IEventBus events,
+        Avatars avatars,
         CancellationToken cancellationToken)
     {
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == me.Id.Value && u.DeletedAt == null, cancellationToken);
@@ -38,6 +41,7 @@ public static class ModifyMe
         var errors = new FormErrors();
         var globalName = OptionalString(body.GlobalName, "global_name", errors);
         var email = OptionalString(body.Email, "email", errors);
+        var avatar = OptionalString(body.Avatar, "avatar", errors);
         if (body.Username is not null)
             AccountRules.CheckUsername(body.Username, errors);
         if (globalName.Present)
@@ -80,6 +84,9 @@ public static class ModifyMe
         }
         if (globalName.Present)
             user.GlobalName = globalName.Value?.Trim();
+        // A data URI sets it, null removes it (the old file goes with the janitor's sweep).
+        if (avatar.Present)
+            user.AvatarHash = avatar.Value is null ? null : await avatars.SaveAsync(avatar.Value, "avatar", cancellationToken);
         if (passwordChanges)
             user.PasswordHash = await hasher.HashAsync(body.NewPassword!, cancellationToken);
 

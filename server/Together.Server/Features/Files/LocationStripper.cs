@@ -1,0 +1,228 @@
+using System.Buffers.Binary;
+using System.IO.Hashing;
+
+namespace Together.Server.Features.Files;
+
+/// <summary>
+/// Removes where a photo was taken from JPEG, PNG and WebP files before they are stored, without
+/// re-encoding: the EXIF GPS directory is emptied in place (every other tag, orientation
+/// included, stays) and XMP packets that mention GPS are blanked. Edits keep every length, so
+/// the rest of the file is untouched and nothing has to be rewritten.
+/// </summary>
+public static class LocationStripper
+{
+    private const ushort GpsIfdTag = 0x8825;
+
+    /// <summary>Strips the file in place; true when something was removed.</summary>
+    public static bool Strip(Stream file, string contentType)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        try
+        {
+            return contentType switch
+            {
+                "image/jpeg" => StripJpeg(file),
+                "image/png" => StripPng(file),
+                "image/webp" => StripWebp(file),
+                _ => false,
+            };
+        }
+        catch (EndOfStreamException)
+        {
+            // A truncated file: whatever was found before the end has been handled.
+            return false;
+        }
+    }
+
+    /// <summary>Empties the GPS IFD of a TIFF block (EXIF without its "Exif\0\0" prefix).</summary>
+    public static bool StripTiff(Span<byte> tiff)
+    {
+        if (tiff.Length < 8)
+            return false;
+        bool little;
+        if (tiff[0] == 'I' && tiff[1] == 'I')
+            little = true;
+        else if (tiff[0] == 'M' && tiff[1] == 'M')
+            little = false;
+        else
+            return false;
+        if (U16(tiff, little, 2) != 42)
+            return false;
+        var ifd0 = U32(tiff, little, 4);
+        if (ifd0 > tiff.Length - 2)
+            return false;
+        var count = U16(tiff, little, (int)ifd0);
+        for (var i = 0; i < count; i++)
+        {
+            var entry = (int)ifd0 + 2 + (i * 12);
+            if (entry + 12 > tiff.Length)
+                return false;
+            if (U16(tiff, little, entry) != GpsIfdTag)
+                continue;
+            var gps = U32(tiff, little, entry + 8);
+            return gps <= tiff.Length - 2 && EmptyIfd(tiff, (int)gps, little);
+        }
+        return false;
+    }
+
+    private static ushort U16(ReadOnlySpan<byte> tiff, bool little, int at) =>
+        little ? BinaryPrimitives.ReadUInt16LittleEndian(tiff[at..]) : BinaryPrimitives.ReadUInt16BigEndian(tiff[at..]);
+
+    private static uint U32(ReadOnlySpan<byte> tiff, bool little, int at) =>
+        little ? BinaryPrimitives.ReadUInt32LittleEndian(tiff[at..]) : BinaryPrimitives.ReadUInt32BigEndian(tiff[at..]);
+
+    private static bool EmptyIfd(Span<byte> tiff, int at, bool little)
+    {
+        int count = U16(tiff, little, at);
+        if (count == 0)
+            return false;
+        for (var i = 0; i < count; i++)
+        {
+            var entry = at + 2 + (i * 12);
+            if (entry + 12 > tiff.Length)
+                break;
+            var type = U16(tiff, little, entry + 2);
+            var n = U32(tiff, little, entry + 4);
+            var size = (long)n * TypeSize(type);
+            if (size > 4)
+            {
+                var offset = U32(tiff, little, entry + 8);
+                if (offset < tiff.Length && offset + size <= tiff.Length)
+                    tiff.Slice((int)offset, (int)size).Clear();
+            }
+            tiff.Slice(entry, 12).Clear();
+        }
+        // No entries; the next-IFD link that now follows the count reads as zero: none.
+        tiff.Slice(at, 2).Clear();
+        return true;
+    }
+
+    private static int TypeSize(ushort type) => type switch
+    {
+        1 or 2 or 6 or 7 => 1,
+        3 or 8 => 2,
+        4 or 9 or 11 => 4,
+        5 or 10 or 12 => 8,
+        _ => 1,
+    };
+
+    private static bool MentionsGps(ReadOnlySpan<byte> xmp) => xmp.IndexOf("GPS"u8) >= 0;
+
+    private static bool StripJpeg(Stream file)
+    {
+        var changed = false;
+        file.Position = 2;
+        Span<byte> marker = stackalloc byte[4];
+        while (true)
+        {
+            file.ReadExactly(marker[..2]);
+            if (marker[0] != 0xFF)
+                return changed;
+            var code = marker[1];
+            if (code == 0xFF)
+            {
+                file.Position -= 1; // fill byte
+                continue;
+            }
+            if (code is 0xDA or 0xD9)
+                return changed; // image data or end: metadata comes before it
+            if (code is 0x01 or (>= 0xD0 and <= 0xD7))
+                continue;
+            file.ReadExactly(marker[2..4]);
+            var length = BinaryPrimitives.ReadUInt16BigEndian(marker[2..]) - 2;
+            if (length < 0)
+                return changed;
+            var start = file.Position;
+            if (code == 0xE1)
+            {
+                var payload = new byte[length];
+                file.ReadExactly(payload);
+                var edited = false;
+                if (payload.AsSpan().StartsWith("Exif\0\0"u8))
+                    edited = StripTiff(payload.AsSpan(6));
+                else if (payload.AsSpan().StartsWith("http://ns.adobe.com/"u8) && MentionsGps(payload))
+                {
+                    var body = payload.AsSpan().IndexOf((byte)0) + 1;
+                    payload.AsSpan(body).Fill((byte)' ');
+                    edited = true;
+                }
+                if (edited)
+                {
+                    file.Position = start;
+                    file.Write(payload);
+                    changed = true;
+                }
+            }
+            file.Position = start + length;
+        }
+    }
+
+    private static bool StripPng(Stream file)
+    {
+        var changed = false;
+        file.Position = 8;
+        Span<byte> header = stackalloc byte[8];
+        Span<byte> crc = stackalloc byte[4];
+        while (file.Position + 12 <= file.Length)
+        {
+            file.ReadExactly(header);
+            var length = BinaryPrimitives.ReadUInt32BigEndian(header);
+            var start = file.Position;
+            if (length > file.Length - start - 4)
+                return changed;
+            if (header[4..].SequenceEqual("eXIf"u8))
+            {
+                var chunk = new byte[4 + length];
+                header[4..].CopyTo(chunk);
+                file.ReadExactly(chunk.AsSpan(4));
+                var data = chunk.AsSpan(4);
+                if (StripTiff(data.StartsWith("Exif\0\0"u8) ? data[6..] : data))
+                {
+                    file.Position = start;
+                    file.Write(data);
+                    BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.HashToUInt32(chunk));
+                    file.Write(crc);
+                    changed = true;
+                }
+            }
+            else if (header[4..].SequenceEqual("IEND"u8))
+                return changed;
+            file.Position = start + length + 4;
+        }
+        return changed;
+    }
+
+    private static bool StripWebp(Stream file)
+    {
+        var changed = false;
+        file.Position = 12;
+        Span<byte> header = stackalloc byte[8];
+        while (file.Position + 8 <= file.Length)
+        {
+            file.ReadExactly(header);
+            var length = BinaryPrimitives.ReadUInt32LittleEndian(header[4..]);
+            var start = file.Position;
+            if (length > file.Length - start)
+                return changed;
+            var fourcc = header[..4];
+            if (fourcc.SequenceEqual("EXIF"u8) || fourcc.SequenceEqual("XMP "u8))
+            {
+                var data = new byte[length];
+                file.ReadExactly(data);
+                bool edited;
+                if (fourcc.SequenceEqual("EXIF"u8))
+                    edited = StripTiff(data.AsSpan().StartsWith("Exif\0\0"u8) ? data.AsSpan(6) : data);
+                else if (edited = MentionsGps(data))
+                    data.AsSpan().Fill((byte)' ');
+                if (edited)
+                {
+                    file.Position = start;
+                    file.Write(data);
+                    changed = true;
+                }
+            }
+            file.Position = start + length + (length & 1);
+        }
+        return changed;
+    }
+}
