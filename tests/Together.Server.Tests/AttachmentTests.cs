@@ -280,6 +280,25 @@ public abstract class AttachmentTests(DatabaseProvider provider) : CommunityTest
     }
 
     [Fact]
+    public async Task An_edit_can_remove_attachments_but_not_leave_the_message_empty()
+    {
+        await SetUpCommunityAsync();
+        var sent = await (await UploadAsync(BobHttp, null, ("a.txt", "first"u8.ToArray(), null), ("b.txt", "second"u8.ToArray(), null))).ExpectAsync(HttpStatusCode.OK);
+        var path = $"channels/{GeneralId}/messages/{sent.GetProperty("id").GetString()}";
+        var keep = Attachment(sent, 1).GetProperty("id").GetString();
+
+        var edited = await (await BobHttp.PatchJsonAsync(path, new { attachments = new[] { new { id = keep } } })).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(keep, Assert.Single(edited.GetProperty("attachments").EnumerateArray()).GetProperty("id").GetString());
+        Assert.NotEqual(JsonValueKind.Null, edited.GetProperty("edited_timestamp").ValueKind);
+        await WaitUntilAsync(() => Blobs().Length == 1);
+
+        await Error(await BobHttp.PatchJsonAsync(path, new { attachments = Array.Empty<object>() }), HttpStatusCode.BadRequest, 50006);
+        await (await BobHttp.PatchJsonAsync(path, new { content = "now with words", attachments = Array.Empty<object>() })).ExpectAsync(HttpStatusCode.OK);
+        await WaitUntilAsync(() => Blobs().Length == 0);
+        await Error(await AliceHttp.PatchJsonAsync(path, new { attachments = Array.Empty<object>() }), HttpStatusCode.Forbidden, 50005);
+    }
+
+    [Fact]
     public async Task The_sweep_removes_blobs_nothing_references()
     {
         await SetUpCommunityAsync();

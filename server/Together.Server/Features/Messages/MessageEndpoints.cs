@@ -29,7 +29,8 @@ public sealed record SendMessageRequest(
     bool? EnforceNonce,
     IReadOnlyList<AttachmentRequest>? Attachments);
 
-public sealed record EditMessageRequest(Optional<string?> Content);
+/// <summary><c>attachments</c> lists the attachments to keep (by id), as Discord: the others are removed.</summary>
+public sealed record EditMessageRequest(Optional<string?> Content, Optional<IReadOnlyList<AttachmentRequest>?> Attachments);
 
 public sealed record BulkDeleteRequest(IReadOnlyList<Snowflake>? Messages);
 
@@ -204,38 +205,58 @@ public static class MessageEndpoints
         return TypedResults.Ok(await reader.OneAsync(await LiveMessageAsync(db, channel.Id, messageId, cancellationToken), me.Id, cancellationToken));
     }
 
-    /// <summary>Only the author edits; an edit is stamped and its mentions parsed again.</summary>
+    /// <summary>
+    /// Only the author edits; an edit is stamped and its mentions parsed again. Attachments can
+    /// be removed (not added); a message keeps content or at least one attachment.
+    /// </summary>
     public static async Task<Ok<MessageObject>> Edit(
         Snowflake channelId, Snowflake messageId, EditMessageRequest body, CurrentUser me, GuildAccess access, TogetherDb db,
-        MessageReader reader, IEventBus events, TimeProvider time, CancellationToken cancellationToken)
+        MessageReader reader, IEventBus events, TimeProvider time, FileJanitor files, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
+        ArgumentNullException.ThrowIfNull(files);
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
         var message = await LiveMessageAsync(db, channel.Id, messageId, cancellationToken, tracked: true);
         if (message.AuthorId != me.Id.Value)
             throw new ApiException(StatusCodes.Status403Forbidden, new ApiError(50005, "Cannot edit a message authored by another user"));
         if (message.Type is not (0 or 19))
             throw ApiException.BadRequest(ApiErrors.CannotExecuteOnSystemMessage, "Cannot execute action on a system message");
+        if (!body.Content.HasValue && !body.Attachments.HasValue)
+            return TypedResults.Ok(await reader.OneAsync(message, me.Id, cancellationToken));
+
+        var attachments = await db.Attachments.Where(a => a.MessageId == message.Id).ToListAsync(cancellationToken);
+        var removed = new List<Attachment>();
+        if (body.Attachments.HasValue)
+        {
+            var keep = (body.Attachments.Value ?? []).Select(a => a.Id.ValueKind switch
+            {
+                JsonValueKind.String when long.TryParse(a.Id.GetString(), System.Globalization.CultureInfo.InvariantCulture, out var id) => id,
+                JsonValueKind.Number when a.Id.TryGetInt64(out var id) => id,
+                _ => 0,
+            }).ToHashSet();
+            removed = attachments.Where(a => !keep.Contains(a.Id)).ToList();
+        }
+        var content = body.Content.HasValue ? body.Content.Value ?? "" : message.Content;
+        if (string.IsNullOrWhiteSpace(content) && attachments.Count == removed.Count)
+            throw ApiException.BadRequest(50006, "Cannot send an empty message");
+        if (content.Length > MaxContentLength)
+            throw ApiException.Invalid("content", "BASE_TYPE_MAX_LENGTH", $"Must be {MaxContentLength} or fewer in length.");
         if (body.Content.HasValue)
         {
-            var content = body.Content.Value ?? "";
-            if (string.IsNullOrWhiteSpace(content))
-                throw ApiException.BadRequest(50006, "Cannot send an empty message");
-            if (content.Length > MaxContentLength)
-                throw ApiException.Invalid("content", "BASE_TYPE_MAX_LENGTH", $"Must be {MaxContentLength} or fewer in length.");
             var replyTo = message.ReferencedMessageId is { } r ? await db.Messages.AsNoTracking().SingleOrDefaultAsync(m => m.Id == r, cancellationToken) : null;
             var mentions = await ResolveMentionsAsync(db, member, permissions, content, replyTo, cancellationToken);
             message.Content = content;
             message.MentionUserIds = mentions.UserIds.ToArray();
             message.MentionRoleIds = mentions.RoleIds.ToArray();
             message.MentionEveryone = mentions.Everyone;
-            message.EditedAt = time.GetUtcNow();
-            await db.SaveChangesAsync(cancellationToken);
-            var updated = await reader.OneAsync(message, me.Id, cancellationToken);
-            events.Publish(GuildEvents.Message("MESSAGE_UPDATE", updated, MemberObject.From(member.Member, updated.Author, time)));
-            return TypedResults.Ok(updated);
         }
-        return TypedResults.Ok(await reader.OneAsync(message, me.Id, cancellationToken));
+        db.Attachments.RemoveRange(removed);
+        message.EditedAt = time.GetUtcNow();
+        await db.SaveChangesAsync(cancellationToken);
+        files.Consider(removed.Select(a => a.StorageKey));
+        var updated = await reader.OneAsync(message, me.Id, cancellationToken);
+        events.Publish(GuildEvents.Message("MESSAGE_UPDATE", updated, MemberObject.From(member.Member, updated.Author, time)));
+        return TypedResults.Ok(updated);
     }
 
     /// <summary>
