@@ -22,6 +22,8 @@ public sealed class GatewayConnection : IAsyncDisposable
     /// <summary>Voice answers carry SDP, about half a kilobyte per participant in the room.</summary>
     public const int MaxVoiceFrame = 64 * 1024;
 
+    private const int SendBufferSize = 4096;
+
     private readonly WebSocket _socket;
     private readonly Channel<Outgoing> _outgoing;
     private readonly ZLibStream? _zlib;
@@ -106,7 +108,7 @@ public sealed class GatewayConnection : IAsyncDisposable
     /// <summary>Writes queued frames until closed, then the close frame.</summary>
     public async Task SendLoopAsync()
     {
-        var buffer = new ArrayBufferWriter<byte>(4096);
+        var buffer = new ArrayBufferWriter<byte>(SendBufferSize);
         try
         {
             await foreach (var frame in _outgoing.Reader.ReadAllAsync(_closing.Token))
@@ -114,6 +116,10 @@ public sealed class GatewayConnection : IAsyncDisposable
                 buffer.ResetWrittenCount();
                 Write(frame, buffer);
                 await SendAsync(buffer.WrittenMemory);
+                // A GUILD_CREATE can be 100 KB; keeping a buffer that size per connection would
+                // cost 50 MB at 500 connections for frames that come once.
+                if (buffer.Capacity > SendBufferSize * 4)
+                    buffer = new ArrayBufferWriter<byte>(SendBufferSize);
             }
             if (CloseStatus is { } status && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 await _socket.CloseOutputAsync((WebSocketCloseStatus)status.Code, status.Reason, CancellationToken.None)
@@ -190,12 +196,22 @@ public sealed class GatewayConnection : IAsyncDisposable
     /// </summary>
     public async Task<JsonDocument?> ReceiveAsync(CancellationToken cancellationToken)
     {
-        var buffer = ArrayPool<byte>.Shared.Rent(MaxVoiceFrame + 1);
+        // Most of a connection's life is spent waiting here: wait with a small pooled buffer and
+        // only move to a large one for the rare long frame (an SDP answer), so idle connections
+        // do not each hold 64 KB.
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxIncomingFrame + 1);
         try
         {
             var length = 0;
             while (true)
             {
+                if (length == buffer.Length)
+                {
+                    var larger = ArrayPool<byte>.Shared.Rent(MaxVoiceFrame + 1);
+                    buffer.AsSpan(0, length).CopyTo(larger);
+                    ArrayPool<byte>.Shared.Return(buffer);
+                    buffer = larger;
+                }
                 var result = await _socket.ReceiveAsync(buffer.AsMemory(length, buffer.Length - length), cancellationToken);
                 if (result.MessageType == WebSocketMessageType.Close)
                     return null;
