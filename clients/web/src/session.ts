@@ -5,6 +5,10 @@ import {
 import { ServerData, type StoredMessage } from './state/data';
 import { applyDispatch } from './state/events';
 import { ReadState } from './state/readState';
+import { VoiceConnection } from './voice/connection';
+import { VoiceController } from './voice/controller';
+import { LevelMeter, Playback } from './voice/playback';
+import { VoicePrefs } from './voice/settings';
 
 export const PAGE = 50;
 const STATUS_KEY = 'together.status';
@@ -44,6 +48,8 @@ export class Session {
   /** UI state: what has been read, per channel (persisted per user). */
   readonly read: ReadState;
   readonly gateway: GatewayClient;
+  /** This tab's voice call (one channel at a time) and its settings. */
+  readonly voice: VoiceController;
   gatewayState: GatewayState = 'idle';
   /** False until the first READY: the stores are empty because nothing arrived yet, not because there is nothing. */
   everReady = false;
@@ -56,6 +62,27 @@ export class Session {
     this.storage = storage;
     this.read = new ReadState(storage, rest.userId ?? 'anonymous');
     const saved = storage.getItem(STATUS_KEY) as Status | null;
+    const prefs = new VoicePrefs(storage, rest.userId ?? 'anonymous');
+    this.voice = new VoiceController(
+      {
+        send: (op, d) => this.gateway.send(op, d),
+        selfId: () => this.data.selfId,
+        gatewaySessionId: () => this.gateway.session.id,
+        getUserMedia: (c) => {
+          if (!globalThis.navigator?.mediaDevices?.getUserMedia) return Promise.reject(new TypeError('getUserMedia is not available'));
+          return navigator.mediaDevices.getUserMedia(c);
+        },
+        connect: (offer, mic, on) => new VoiceConnection(offer, mic, on),
+        playback: () => {
+          const p = new Playback((id) => prefs.volume(id)) as Playback & { meter?: (t: MediaStreamTrack) => LevelMeter | null };
+          p.meter = (t) => (p.context ? new LevelMeter(p.context, t) : null);
+          void p.setOutput(prefs.settings.outputDeviceId).catch(() => undefined);
+          return p;
+        },
+        keys: typeof window === 'undefined' ? undefined : window,
+      },
+      prefs,
+    );
     this.gateway = new GatewayClient(
       {
         presence: saved ? { status: saved } : undefined,
@@ -65,6 +92,7 @@ export class Session {
       {
         dispatch: (t, d) => {
           applyDispatch(this.data, t, d);
+          this.voice.onDispatch(t, d);
           // GUILD_MEMBER_ADD carries no presence: ask for the newcomer's with op 8, as Discord
           // clients do; the answer (GUILD_MEMBERS_CHUNK) goes through the same switch.
           if (t === 'GUILD_MEMBER_ADD') {
@@ -80,6 +108,7 @@ export class Session {
           this.stateListeners.forEach((l) => l());
         },
         ready: (_r, reidentified) => {
+          this.voice.onReady(reidentified);
           if (reidentified) void this.catchUp();
         },
         fatal: (code) => {
@@ -99,6 +128,7 @@ export class Session {
   };
 
   async logout() {
+    this.voice.dispose();
     this.gateway.stop();
     try {
       await this.rest.logout();
@@ -109,6 +139,7 @@ export class Session {
   }
 
   dispose() {
+    this.voice.dispose();
     this.gateway.stop();
   }
 
