@@ -72,6 +72,14 @@ async function newPage({ allowMic = true, proxyGateway = false } = {}) {
   await context.addInitScript(() => {
     const Native = window.RTCPeerConnection;
     window.__pcs = [];
+    // And every Web Audio node that feeds the speakers, to measure what would actually be heard.
+    const connect = AudioNode.prototype.connect;
+    window.__outputs = [];
+    window.__tap = connect;
+    AudioNode.prototype.connect = function (destination, ...rest) {
+      if (destination instanceof AudioDestinationNode) window.__outputs.push(this);
+      return connect.call(this, destination, ...rest);
+    };
     window.RTCPeerConnection = class extends Native {
       constructor(...args) {
         super(...args);
@@ -140,6 +148,28 @@ function inbound(page) {
     }
     return { packets, samples };
   });
+}
+
+/** The loudest RMS level (0..1) of what the page sends to its speakers during `ms` (after volume and deafen). */
+function outputLevel(page, ms = 1500) {
+  return page.evaluate(async (ms) => {
+    const node = window.__outputs.filter((n) => n.context.state !== 'closed').at(-1);
+    if (!node) return -1;
+    const analyser = node.context.createAnalyser();
+    analyser.fftSize = 2048;
+    window.__tap.call(node, analyser);
+    const buffer = new Float32Array(analyser.fftSize);
+    let loudest = 0;
+    for (const end = Date.now() + ms; Date.now() < end;) {
+      await new Promise((r) => setTimeout(r, 20));
+      analyser.getFloatTimeDomainData(buffer);
+      let sum = 0;
+      for (const x of buffer) sum += x * x;
+      loudest = Math.max(loudest, Math.sqrt(sum / buffer.length));
+    }
+    node.disconnect(analyser);
+    return loudest;
+  }, ms);
 }
 
 /** How much the page received during `ms`. */
@@ -216,6 +246,10 @@ test('both join General through the UI, are listed for each other and hear each 
   const heardByBob = await waitForAudio(bob, 'bob hearing alice');
   const heardByAlice = await waitForAudio(alice, 'alice hearing bob');
   console.log(`# per second: bob got ${JSON.stringify(heardByBob)}, alice got ${JSON.stringify(heardByAlice)}`);
+  // And it reaches the speakers through the Web Audio graph (not just the decoder).
+  const levels = [await outputLevel(alice), await outputLevel(bob)];
+  console.log(`# output levels: alice ${levels[0].toFixed(4)}, bob ${levels[1].toFixed(4)}`);
+  for (const l of levels) assert.ok(l > 0.005, `audible output: ${levels}`);
   // The connection quality (RTT and loss from getStats) shows in the panel.
   await alice.getByTestId('voice-quality').filter({ hasText: /\d+ ms · [\d.]+% loss/ }).waitFor();
 });
@@ -251,6 +285,7 @@ test('deafen: bob hears nothing, is muted too, and alice sees the deafen icon', 
   await row.and(alice.locator('[data-deafened=true]')).waitFor();
   await row.locator('.voice-flag[title=Deafened]').waitFor();
   await waitForSilence(bob, 'bob while deafened');
+  assert.ok((await outputLevel(bob)) < 0.001, 'nothing reaches bob\'s speakers while deafened');
   await waitForSilence(alice, 'alice while bob is deafened (and so muted)');
   await bob.getByRole('button', { name: 'Deafen', exact: true }).click();
   await row.and(alice.locator('[data-deafened=false]')).waitFor();
@@ -258,11 +293,22 @@ test('deafen: bob hears nothing, is muted too, and alice sees the deafen icon', 
   await waitForAudio(alice, 'alice hearing bob after he undeafened');
 });
 
-test('per-user volume up to 200 % is remembered', async () => {
+test('per-user volume 0–200 % changes what alice hears of bob, and is remembered', async () => {
+  const normal = await outputLevel(alice);
   await voiceMember(alice, 'General', BOB).getByRole('button').click({ button: 'right' });
+  const popover = alice.getByRole('dialog', { name: `Volume of ${BOB}` });
+  await popover.getByRole('button', { name: 'Mute for me' }).click();
+  await popover.getByText('0%').waitFor();
+  await waitForAudio(alice, 'packets still arrive while bob is at 0 % for alice');
+  const silent = await outputLevel(alice);
   const slider = alice.getByRole('slider', { name: `User volume of ${BOB}` });
   await slider.fill('175');
-  await alice.getByRole('dialog', { name: `Volume of ${BOB}` }).getByText('175%').waitFor();
+  const louder = await outputLevel(alice);
+  console.log(`# alice's output: ${normal.toFixed(3)} at 100 %, ${silent.toFixed(4)} at 0 %, ${louder.toFixed(3)} at 175 %`);
+  assert.ok(silent < 0.001, `silent at 0 %: ${silent}`);
+  // Above 100 %: Web Audio gain, which audio.volume cannot do.
+  assert.ok(louder > normal * 1.4, `louder at 175 %: ${louder} vs ${normal}`);
+  await popover.getByText('175%').waitFor();
   await alice.keyboard.press('Escape');
   const bobId = await bob.evaluate(() => JSON.parse(localStorage.getItem('together.tokens')).userId);
   const stored = await alice.evaluate(() => Object.entries(localStorage).filter(([k]) => k.startsWith('together.voice.volumes.')).map(([, v]) => JSON.parse(v)));
