@@ -68,6 +68,7 @@ export class Session {
         send: (op, d) => this.gateway.send(op, d),
         selfId: () => this.data.selfId,
         gatewaySessionId: () => this.gateway.session.id,
+        gatewayReady: () => this.gateway.state === 'ready',
         getUserMedia: (c) => {
           if (!globalThis.navigator?.mediaDevices?.getUserMedia) return Promise.reject(new TypeError('getUserMedia is not available'));
           return navigator.mediaDevices.getUserMedia(c);
@@ -111,6 +112,7 @@ export class Session {
           this.voice.onReady(reidentified);
           if (reidentified) void this.catchUp();
         },
+        resumed: () => this.voice.onResumed(),
         fatal: (code) => {
           if (code === 4004) void this.recoverAuth();
         },

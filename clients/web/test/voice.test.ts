@@ -179,10 +179,12 @@ function harness(opts: { deny?: string; settings?: Parameters<VoicePrefs['update
     resume: vi.fn(), close: vi.fn(), setDeafened(d) { this.deafened = d; },
   };
   const listeners = new Map<string, (e: any) => void>();
+  const gateway = { ready: true };
   const env: VoiceEnv = {
     send: (op, d) => sent.push({ op, d }),
     selfId: () => '1',
     gatewaySessionId: () => 'sess',
+    gatewayReady: () => gateway.ready,
     getUserMedia: async () => {
       if (opts.deny) throw Object.assign(new Error('denied'), { name: opts.deny });
       const t = { ...track };
@@ -210,7 +212,7 @@ function harness(opts: { deny?: string; settings?: Parameters<VoicePrefs['update
   if (opts.settings) prefs.update(opts.settings);
   const voice = new VoiceController(env, prefs);
   const flush = () => new Promise((r) => setTimeout(r, 0));
-  return { voice, sent, timers, mics, connections, playback, listeners, flush, prefs };
+  return { voice, sent, timers, mics, connections, playback, listeners, flush, prefs, gateway };
 }
 
 describe('the voice controller', () => {
@@ -332,6 +334,30 @@ describe('the voice controller', () => {
     expect(h.connections).toHaveLength(2);
     h.connections[1].on.state('connected');
     expect(h.voice.snapshot.status).toBe('connected');
+  });
+
+  test('the connection breaks while the gateway is down too: wait, then rejoin when it is back', async () => {
+    const h = harness();
+    await h.voice.join('100', '210');
+    h.voice.onDispatch('VOICE_OFFER', offer('a', 1));
+    await h.flush();
+    h.connections[0].on.state('connected');
+    h.gateway.ready = false;
+    h.connections[0].on.state('failed');
+    expect(h.voice.snapshot).toMatchObject({ status: 'reconnecting', error: null, channelId: '210' });
+    expect(h.connections[0].closed).toBe(true);
+    expect(h.mics[0].stopped).toBe(false);
+    const before = h.sent.length;
+    // Resumed: same session, so leave and join again to get a fresh server peer.
+    h.gateway.ready = true;
+    h.voice.onResumed();
+    expect(h.sent.slice(before).map((s) => s.d.channel_id)).toEqual([null, '210']);
+    expect(h.voice.snapshot.status).toBe('reconnecting');
+    // A resume without a broken connection changes nothing.
+    const after = h.sent.length;
+    h.voice.onResumed();
+    h.voice.onReady(false);
+    expect(h.sent.length).toBe(after);
   });
 
   test('moving: op 4 with the new channel, then a new connection for the new server peer', async () => {

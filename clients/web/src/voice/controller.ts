@@ -35,6 +35,8 @@ export interface VoiceEnv {
   send: (op: number, d: unknown) => void;
   selfId: () => Snowflake | null;
   gatewaySessionId: () => string | null;
+  /** The gateway is connected (READY or RESUMED): signalling can flow. */
+  gatewayReady: () => boolean;
   getUserMedia: (constraints: MediaStreamConstraints) => Promise<MediaStream>;
   connect: (offer: VoiceOffer, mic: MediaStreamTrack | null, on: ConstructorParameters<typeof VoiceConnection>[2]) => Pick<VoiceConnection, 'answer' | 'replaceMic' | 'getStats' | 'close'>;
   playback: () => PlaybackLike;
@@ -86,6 +88,8 @@ export class VoiceController {
   private statsTimer: ReturnType<typeof setInterval> | null = null;
   private lastSample: StatsSample | null = null;
   private keysBound = false;
+  /** The call broke while the gateway was down too: rejoin once the gateway is back. */
+  private awaitingGateway = false;
 
   constructor(private readonly env: VoiceEnv, readonly prefs: VoicePrefs) {
     const s = prefs.settings;
@@ -224,13 +228,27 @@ export class VoiceController {
 
   /**
    * READY after the gateway lost its session: the server ended our voice state with it, so join
-   * again on the new session (a resume keeps it, and needs nothing).
+   * again on the new session. A resume keeps the voice state and needs nothing, unless the media
+   * connection broke meanwhile.
    */
   onReady(reidentified: boolean) {
-    if (!reidentified || !IN_VOICE.has(this.snap.status) || !this.snap.guildId) return;
+    if (!IN_VOICE.has(this.snap.status) || !this.snap.guildId) return;
+    if (reidentified) this.rejoin(false);
+    else if (this.awaitingGateway) this.rejoin(true);
+  }
+
+  onResumed() {
+    if (this.awaitingGateway && IN_VOICE.has(this.snap.status) && this.snap.guildId) this.rejoin(true);
+  }
+
+  private rejoin(sameSession: boolean) {
+    this.awaitingGateway = false;
     this.closeConnection();
     this.tracker.reset();
     this.set({ status: 'reconnecting', quality: null });
+    // On the same gateway session the server treats a join to the channel it already has as a
+    // mute/deafen update and offers nothing: leave first so the join makes a fresh server peer.
+    if (sameSession) this.env.send(Op.VoiceStateUpdate, { guild_id: this.snap.guildId, channel_id: null, self_mute: this.snap.selfMute || this.snap.selfDeaf, self_deaf: this.snap.selfDeaf });
     this.sendState();
     this.armTimeout();
   }
@@ -307,6 +325,17 @@ export class VoiceController {
   }
 
   private fail(kind: VoiceErrorKind, message: string) {
+    if (!this.env.gatewayReady() && this.snap.guildId && this.snap.channelId) {
+      // Signalling is down as well (network loss): nothing can be fixed until the gateway is
+      // back, and then we rejoin by ourselves (onReady/onResumed).
+      this.awaitingGateway = true;
+      this.clearTimeout();
+      this.stopStats();
+      this.closeConnection();
+      this.tracker.reset();
+      this.set({ status: 'reconnecting', quality: null, localSpeaking: false });
+      return;
+    }
     const retry = this.snap.guildId && this.snap.channelId ? { guildId: this.snap.guildId, channelId: this.snap.channelId } : undefined;
     this.attempt++;
     // Leave on the server too, so nobody sees a ghost that cannot hear them.
@@ -315,6 +344,7 @@ export class VoiceController {
   }
 
   private teardown(sendLeave: boolean) {
+    this.awaitingGateway = false;
     if (sendLeave && this.snap.guildId) {
       this.env.send(Op.VoiceStateUpdate, { guild_id: this.snap.guildId, channel_id: null, self_mute: this.snap.selfMute || this.snap.selfDeaf, self_deaf: this.snap.selfDeaf });
     }
