@@ -419,10 +419,12 @@ test('voice settings: push to talk keeps the mic closed until the key is held; s
 
 test('phone width: the voice panel and participants fit in the drawer', async () => {
   await alice.setViewportSize({ width: 390, height: 844 });
+  await alice.emulateMedia({ reducedMotion: 'reduce' }); // no drawer slide to wait for
   await alice.getByRole('button', { name: 'Open servers and channels' }).click();
   await voiceMember(alice, 'Lounge', BOB).waitFor();
   const panel = await alice.locator('.voice-panel').boundingBox();
   assert.ok(panel && panel.x >= 0 && panel.x + panel.width <= 390, `voice panel inside the screen: ${JSON.stringify(panel)}`);
+  await alice.screenshot({ path: join(shots, 'voice-phone.png') });
   await alice.getByRole('button', { name: 'Disconnect' }).click();
   await voiceMember(bob, 'Lounge', ALICE).waitFor({ state: 'detached' });
   await bob.getByRole('button', { name: 'Disconnect' }).click();

@@ -102,6 +102,9 @@ export class Session {
               this.gateway.send(Op.RequestGuildMembers, { guild_id: m.guild_id, user_ids: [m.user.id], presences: true, limit: 1 });
             }
           }
+          // Voice states carry no member here, and a large guild's GUILD_CREATE lists only us:
+          // ask for whoever is in voice but unknown, so the sidebar shows names, not "Unknown user".
+          if (t === 'GUILD_CREATE' || t === 'VOICE_STATE_UPDATE') this.requestVoiceMembers((d as { id?: Snowflake; guild_id?: Snowflake }));
         },
         state: (s) => {
           if (s === 'ready') this.everReady = true;
@@ -122,6 +125,14 @@ export class Session {
 
   start() {
     this.gateway.start();
+  }
+
+  private requestVoiceMembers(d: { id?: Snowflake; guild_id?: Snowflake }) {
+    const guildId = d.guild_id ?? d.id;
+    if (!guildId) return;
+    const members = this.data.members.get(guildId);
+    const unknown = [...(this.data.voiceStates.get(guildId)?.keys() ?? [])].filter((id) => !members?.has(id));
+    if (unknown.length) this.gateway.send(Op.RequestGuildMembers, { guild_id: guildId, user_ids: unknown.slice(0, 100), presences: false, limit: unknown.length });
   }
 
   subscribeState = (l: () => void) => {
