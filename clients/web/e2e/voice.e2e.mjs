@@ -85,6 +85,15 @@ async function newPage({ allowMic = true, proxyGateway = false } = {}) {
         super(...args);
         window.__pcs.push(this);
       }
+
+      // With __breakIce set, the server's candidate points at a port nobody answers on, so ICE
+      // never connects: what a blocked UDP port looks like to the browser.
+      setRemoteDescription(description) {
+        if (window.__breakIce && description?.sdp) {
+          description = { type: description.type, sdp: description.sdp.replace(/(a=candidate:\S+ \d+ udp \d+ 127\.0\.0\.1) \d+/gi, '$1 9') };
+        }
+        return super.setRemoteDescription(description);
+      }
     };
   });
   const page = await context.newPage();
@@ -429,4 +438,22 @@ test('phone width: the voice panel and participants fit in the drawer', async ()
   await voiceMember(bob, 'Lounge', ALICE).waitFor({ state: 'detached' });
   await bob.getByRole('button', { name: 'Disconnect' }).click();
   await alice.setViewportSize({ width: 1280, height: 800 });
+});
+
+test('a connection that cannot be made says so, leaves the channel, and Retry connects', async () => {
+  await bob.evaluate(() => (window.__breakIce = true));
+  await clickVoiceChannel(bob, 'General');
+  await voiceStatus(bob).filter({ hasText: 'Connecting…' }).waitFor();
+  await voiceMember(alice, 'General', BOB).waitFor();
+  // 15 s without ICE+DTLS connected: the panel explains and offers Retry.
+  const alert = bob.locator('.voice-panel [role=alert]');
+  await alert.filter({ hasText: 'Could not connect to voice' }).waitFor({ timeout: 25_000 });
+  // Nobody is left looking at a ghost that cannot hear them.
+  await voiceMember(alice, 'General', BOB).waitFor({ state: 'detached' });
+  await bob.evaluate(() => (window.__breakIce = false));
+  await alert.getByRole('button', { name: 'Retry' }).click();
+  await voiceStatus(bob).filter({ hasText: 'Voice Connected' }).waitFor();
+  await voiceMember(alice, 'General', BOB).waitFor();
+  await bob.getByRole('button', { name: 'Disconnect' }).click();
+  await voiceMember(alice, 'General', BOB).waitFor({ state: 'detached' });
 });
