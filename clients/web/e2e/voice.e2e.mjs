@@ -405,6 +405,11 @@ test('voice settings: push to talk keeps the mic closed until the key is held; s
   assert.equal(stored.inputMode, 'push-to-talk');
   assert.equal(stored.pushToTalkKey, 'KeyV');
   assert.equal(stored.noiseSuppression, false);
+  // Alice is in a call: the mic was re-acquired without noise suppression and swapped in place.
+  await alice.waitForFunction(() => {
+    const tracks = window.__pcs.filter((pc) => pc.signalingState !== 'closed').flatMap((pc) => pc.getSenders()).map((s) => s.track);
+    return tracks.length === 1 && tracks[0]?.readyState === 'live' && tracks[0].getSettings().noiseSuppression === false;
+  }, null, { timeout: 5000 });
   // Bob joins Lounge again to listen to alice.
   await clickVoiceChannel(bob, 'Lounge');
   await voiceStatus(bob).filter({ hasText: 'Voice Connected' }).waitFor();

@@ -56,6 +56,7 @@ export class Session {
   private readonly stateListeners = new Set<() => void>();
   private readonly loadingOlder = new Map<Snowflake, Promise<void>>();
   private lastTyping = new Map<Snowflake, number>();
+  private readonly requestedMembers = new Set<string>();
   private readonly storage: KeyValueStorage;
 
   constructor(readonly rest: RestClient, private readonly onLoggedOut: () => void, storage: KeyValueStorage = memoryStorage()) {
@@ -131,7 +132,10 @@ export class Session {
     const guildId = d.guild_id ?? d.id;
     if (!guildId) return;
     const members = this.data.members.get(guildId);
-    const unknown = [...(this.data.voiceStates.get(guildId)?.keys() ?? [])].filter((id) => !members?.has(id));
+    // Once per person: someone the server cannot find would otherwise be asked for on every update.
+    const unknown = [...(this.data.voiceStates.get(guildId)?.keys() ?? [])]
+      .filter((id) => !members?.has(id) && !this.requestedMembers.has(`${guildId}:${id}`));
+    unknown.forEach((id) => this.requestedMembers.add(`${guildId}:${id}`));
     if (unknown.length) this.gateway.send(Op.RequestGuildMembers, { guild_id: guildId, user_ids: unknown.slice(0, 100), presences: false, limit: unknown.length });
   }
 

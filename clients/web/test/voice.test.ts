@@ -173,6 +173,7 @@ function harness(opts: { deny?: string; settings?: Parameters<VoicePrefs['update
   let nextTimer = 1;
   const track = { enabled: true, stopped: false, stop() { this.stopped = true; } };
   const mics: Array<typeof track> = [];
+  const openAtAcquire: number[] = []; // how many mic tracks were still open at each getUserMedia
   const connections: Array<{ offers: VoiceOffer[]; closed: boolean; mic: unknown; on: any }> = [];
   const playback: PlaybackLike & { deafened: boolean } = {
     deafened: false, attach: vi.fn(), detach: vi.fn(), applyVolume: vi.fn(), setOutput: vi.fn(async () => undefined),
@@ -187,6 +188,7 @@ function harness(opts: { deny?: string; settings?: Parameters<VoicePrefs['update
     gatewayReady: () => gateway.ready,
     getUserMedia: async () => {
       if (opts.deny) throw Object.assign(new Error('denied'), { name: opts.deny });
+      openAtAcquire.push(mics.filter((m) => !m.stopped).length);
       const t = { ...track };
       mics.push(t);
       return { getAudioTracks: () => [t], getTracks: () => [t] } as unknown as MediaStream;
@@ -212,7 +214,7 @@ function harness(opts: { deny?: string; settings?: Parameters<VoicePrefs['update
   if (opts.settings) prefs.update(opts.settings);
   const voice = new VoiceController(env, prefs);
   const flush = () => new Promise((r) => setTimeout(r, 0));
-  return { voice, sent, timers, mics, connections, playback, listeners, flush, prefs, gateway };
+  return { voice, sent, timers, mics, connections, playback, listeners, flush, prefs, gateway, openAtAcquire };
 }
 
 describe('the voice controller', () => {
@@ -406,6 +408,38 @@ describe('the voice controller', () => {
     const joins = h.sent.filter((s) => s.op === Op.VoiceStateUpdate).map((s) => s.d.channel_id);
     expect(joins).toEqual(['211']);
     expect(h.mics.filter((m) => !m.stopped)).toHaveLength(1);
+  });
+
+  test('changing the input device or processing re-acquires the mic and swaps the track in place', async () => {
+    const h = harness();
+    await h.voice.join('100', '210');
+    h.voice.onDispatch('VOICE_OFFER', offer('a', 1));
+    await h.flush();
+    const before = h.prefs.settings;
+    h.prefs.update({ noiseSuppression: false });
+    await h.voice.applySettings(before, h.prefs.settings);
+    expect(h.mics).toHaveLength(2);
+    expect(h.mics[0].stopped).toBe(true);
+    // Stopped before asking again: Chromium would hand the new track the old processing.
+    expect(h.openAtAcquire).toEqual([0, 0]);
+    expect(h.connections[0].mic).toBe(h.mics[1]);
+    // Output and mode changes do not touch the mic.
+    const again = h.prefs.settings;
+    h.prefs.update({ outputDeviceId: 'speakers', inputMode: 'push-to-talk' });
+    await h.voice.applySettings(again, h.prefs.settings);
+    expect(h.mics).toHaveLength(2);
+    expect(h.playback.setOutput).toHaveBeenCalledWith('speakers');
+    expect(h.mics[1].enabled).toBe(false); // push to talk, key up
+  });
+
+  test('leaving releases the mic and the audio output', async () => {
+    const h = harness();
+    await h.voice.join('100', '210');
+    h.voice.leave();
+    expect(h.mics[0].stopped).toBe(true);
+    expect(h.playback.close).toHaveBeenCalled();
+    expect(h.sent.at(-1)!.d).toMatchObject({ channel_id: null });
+    expect(h.voice.snapshot).toMatchObject({ status: 'idle', guildId: null, channelId: null });
   });
 
   test('remote tracks go to playback per user and leave with their m-line', async () => {

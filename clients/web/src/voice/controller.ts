@@ -199,18 +199,24 @@ export class VoiceController {
     const micChanged = after.inputDeviceId !== before.inputDeviceId || after.noiseSuppression !== before.noiseSuppression
       || after.echoCancellation !== before.echoCancellation;
     if (micChanged && this.mic) {
-      // Re-acquire with the new constraints and swap the track in place (no renegotiation).
+      // Stop the old capture first: while one track of a device is open, Chromium gives a new
+      // one the same audio processing, so toggling noise suppression or echo cancellation would
+      // silently not apply. Then swap the new track in place (no renegotiation).
+      this.releaseMic();
       let next: MediaStream;
       try {
         next = await this.env.getUserMedia({ audio: this.constraints(after), video: false });
       } catch (e) {
+        await this.conn?.replaceMic(null);
         this.set({ error: micError(e) });
         return;
       }
-      const old = this.mic;
+      if (!IN_VOICE.has(this.snap.status) && this.snap.status !== 'acquiring') {
+        next.getTracks().forEach((t) => t.stop()); // left the call meanwhile
+        return;
+      }
       this.mic = next;
       await this.conn?.replaceMic(this.micTrack());
-      old.getTracks().forEach((t) => t.stop());
       this.startMeter();
       this.applyGate();
     }
@@ -353,8 +359,11 @@ export class VoiceController {
     this.closeConnection();
     this.tracker.reset();
     this.unbindKeys();
-    // The microphone indicator should go off when not in a call.
+    // The microphone indicator should go off when not in a call, and an idle AudioContext
+    // still runs its render thread: both are made again by the next join (a click).
     this.releaseMic();
+    this.playback?.close();
+    this.playback = null;
   }
 
   private closeConnection() {
