@@ -418,8 +418,10 @@ test('voice settings: push to talk keeps the mic closed until the key is held; s
   const track = () => alice.evaluate(() => window.__pcs.filter((pc) => pc.signalingState !== 'closed')
     .flatMap((pc) => pc.getSenders()).map((s) => s.track).filter(Boolean).map((t) => t.enabled));
   assert.deepEqual(await track(), [false]);
+  await alice.getByTestId('ptt-hint').filter({ hasText: 'Hold V to talk' }).waitFor();
   await alice.keyboard.down('KeyV');
   assert.deepEqual(await track(), [true]);
+  await alice.getByTestId('ptt-hint').filter({ hasText: 'Transmitting' }).waitFor();
   await voiceMember(bob, 'Lounge', ALICE).and(bob.locator('[data-speaking=true]')).waitFor();
   await alice.keyboard.up('KeyV');
   assert.deepEqual(await track(), [false]);

@@ -39,7 +39,9 @@ export function VoiceParticipants({ guildId, channel }: { guildId: Snowflake; ch
   const row = (v: VoiceState) => {
     const self = v.user_id === data.selfId;
     // My own ring comes from my microphone's level at once; others' from the server's VOICE_SPEAKING.
-    const isSpeaking = self && voice.channelId === channel.id ? voice.localSpeaking || !!speaking?.has(v.user_id) && voice.transmitting : !!speaking?.has(v.user_id);
+    const isSpeaking = self && voice.channelId === channel.id
+      ? voice.localSpeaking || (!!speaking?.has(v.user_id) && voice.transmitting)
+      : !!speaking?.has(v.user_id);
     const muted = v.self_mute || v.mute;
     const deaf = v.self_deaf || v.deaf;
     const name = data.displayName(v.user_id, guildId);
@@ -78,7 +80,8 @@ function VolumePopover({ userId, name, onClose }: { userId: Snowflake; name: str
   const ref = useRef<HTMLDivElement>(null);
   useEffect(() => {
     ref.current?.querySelector('input')?.focus();
-    const away = (e: MouseEvent) => !ref.current?.contains(e.target as Node) && onClose();
+    // Clicks on the participant's own row toggle the popover through its button instead.
+    const away = (e: MouseEvent) => !ref.current?.parentElement?.contains(e.target as Node) && onClose();
     document.addEventListener('mousedown', away);
     return () => document.removeEventListener('mousedown', away);
   }, []);
@@ -112,6 +115,7 @@ export function VoicePanel() {
   useCollection(data.channels);
   useCollection(data.guilds);
   const v = useVoice();
+  const settings = useSyncExternalStore(voice.prefs.subscribe, () => voice.prefs.settings);
   const channel = v.channelId ? data.channels.get(v.channelId) : undefined;
   const guild = v.guildId ? data.guilds.get(v.guildId) : undefined;
   if (v.status === 'idle' && !v.error) return null;
@@ -141,6 +145,9 @@ export function VoicePanel() {
             <div className="voice-where">{channel?.name ?? '…'}{guild ? ` / ${guild.name}` : ''}</div>
             {q && v.status === 'connected' && (
               <div className="voice-quality" data-testid="voice-quality">{q.rttMs ?? '?'} ms · {q.lossPercent}% loss</div>
+            )}
+            {settings.inputMode === 'push-to-talk' && !v.selfMute && !v.selfDeaf && (
+              <div className="voice-where" data-testid="ptt-hint">{v.transmitting ? 'Transmitting' : <>Hold <kbd>{keyLabel(settings.pushToTalkKey)}</kbd> to talk</>}</div>
             )}
           </div>
           <button className="icon-button danger" aria-label="Disconnect" title="Disconnect" onClick={() => voice.leave()}><HangUpIcon /></button>
