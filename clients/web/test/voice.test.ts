@@ -172,7 +172,8 @@ function harness(opts: { deny?: string; settings?: Parameters<VoicePrefs['update
   const timers: Array<{ fn: () => void; ms: number; id: number }> = [];
   let nextTimer = 1;
   const track = { enabled: true, stopped: false, stop() { this.stopped = true; } };
-  const mics: Array<typeof track> = [];
+  const mics: Array<typeof track & { ended?: Array<() => void> }> = [];
+  const asked: MediaStreamConstraints[] = [];
   const openAtAcquire: number[] = []; // how many mic tracks were still open at each getUserMedia
   const connections: Array<{ offers: VoiceOffer[]; closed: boolean; mic: unknown; on: any }> = [];
   const playback: PlaybackLike & { deafened: boolean } = {
@@ -186,10 +187,11 @@ function harness(opts: { deny?: string; settings?: Parameters<VoicePrefs['update
     selfId: () => '1',
     gatewaySessionId: () => 'sess',
     gatewayReady: () => gateway.ready,
-    getUserMedia: async () => {
+    getUserMedia: async (c) => {
+      asked.push(c);
       if (opts.deny) throw Object.assign(new Error('denied'), { name: opts.deny });
       openAtAcquire.push(mics.filter((m) => !m.stopped).length);
-      const t = { ...track };
+      const t = { ...track, ended: [] as Array<() => void>, addEventListener(type: string, fn: () => void) { if (type === 'ended') this.ended.push(fn); } };
       mics.push(t);
       return { getAudioTracks: () => [t], getTracks: () => [t] } as unknown as MediaStream;
     },
@@ -214,7 +216,7 @@ function harness(opts: { deny?: string; settings?: Parameters<VoicePrefs['update
   if (opts.settings) prefs.update(opts.settings);
   const voice = new VoiceController(env, prefs);
   const flush = () => new Promise((r) => setTimeout(r, 0));
-  return { voice, sent, timers, mics, connections, playback, listeners, flush, prefs, gateway, openAtAcquire };
+  return { voice, sent, timers, mics, connections, playback, listeners, flush, prefs, gateway, openAtAcquire, asked };
 }
 
 describe('the voice controller', () => {
@@ -430,6 +432,21 @@ describe('the voice controller', () => {
     expect(h.mics).toHaveLength(2);
     expect(h.playback.setOutput).toHaveBeenCalledWith('speakers');
     expect(h.mics[1].enabled).toBe(false); // push to talk, key up
+  });
+
+  test('an unplugged microphone falls back to the default one', async () => {
+    const h = harness({ settings: { inputDeviceId: 'usb-mic' } });
+    await h.voice.join('100', '210');
+    h.voice.onDispatch('VOICE_OFFER', offer('a', 1));
+    await h.flush();
+    h.mics[0].ended!.forEach((fn) => fn());
+    await h.flush();
+    expect(h.mics).toHaveLength(2);
+    expect(h.connections[0].mic).toBe(h.mics[1]);
+    expect(h.mics[1].enabled).toBe(true);
+    expect((h.asked[0].audio as MediaTrackConstraints).deviceId).toEqual({ exact: 'usb-mic' });
+    expect((h.asked[1].audio as MediaTrackConstraints).deviceId).toBeUndefined();
+    expect(h.prefs.settings.inputDeviceId).toBe('usb-mic'); // remembered for when it comes back
   });
 
   test('leaving releases the mic and the audio output', async () => {

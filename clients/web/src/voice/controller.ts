@@ -141,8 +141,7 @@ export class VoiceController {
         mic.getTracks().forEach((t) => t.stop());
         if (attempt !== this.attempt) return;
       } else {
-        this.mic = mic;
-        this.startMeter();
+        this.useMic(mic);
       }
     }
     const moving = IN_VOICE.has(this.snap.status) && this.snap.guildId === guildId;
@@ -198,28 +197,31 @@ export class VoiceController {
     }
     const micChanged = after.inputDeviceId !== before.inputDeviceId || after.noiseSuppression !== before.noiseSuppression
       || after.echoCancellation !== before.echoCancellation;
-    if (micChanged && this.mic) {
-      // Stop the old capture first: while one track of a device is open, Chromium gives a new
-      // one the same audio processing, so toggling noise suppression or echo cancellation would
-      // silently not apply. Then swap the new track in place (no renegotiation).
-      this.releaseMic();
-      let next: MediaStream;
-      try {
-        next = await this.env.getUserMedia({ audio: this.constraints(after), video: false });
-      } catch (e) {
-        await this.conn?.replaceMic(null);
-        this.set({ error: micError(e) });
-        return;
-      }
-      if (!IN_VOICE.has(this.snap.status) && this.snap.status !== 'acquiring') {
-        next.getTracks().forEach((t) => t.stop()); // left the call meanwhile
-        return;
-      }
-      this.mic = next;
-      await this.conn?.replaceMic(this.micTrack());
-      this.startMeter();
-      this.applyGate();
+    if (micChanged && this.mic) await this.reacquireMic(after);
+  }
+
+  /**
+   * Stop the old capture first: while one track of a device is open, Chromium gives a new one
+   * the same audio processing, so toggling noise suppression or echo cancellation would silently
+   * not apply. Then swap the new track in place (no renegotiation).
+   */
+  private async reacquireMic(settings: VoiceSettings) {
+    this.releaseMic();
+    let next: MediaStream;
+    try {
+      next = await this.env.getUserMedia({ audio: this.constraints(settings), video: false });
+    } catch (e) {
+      await this.conn?.replaceMic(null);
+      this.set({ error: micError(e) });
+      return;
     }
+    if (!IN_VOICE.has(this.snap.status) || this.mic) {
+      next.getTracks().forEach((t) => t.stop()); // left the call (or another swap won) meanwhile
+      return;
+    }
+    this.useMic(next);
+    await this.conn?.replaceMic(this.micTrack());
+    this.applyGate();
   }
 
   volumeChanged(userId: Snowflake) {
@@ -378,6 +380,17 @@ export class VoiceController {
     this.mic?.getTracks().forEach((t) => t.stop());
     this.mic = null;
     if (this.snap.transmitting || this.snap.localSpeaking) this.set({ transmitting: false, localSpeaking: false });
+  }
+
+  private useMic(stream: MediaStream) {
+    this.mic = stream;
+    this.startMeter();
+    // The device went away (unplugged, or revoked in the browser's site settings): fall back to
+    // the default microphone rather than carrying on silently.
+    stream.getAudioTracks()[0]?.addEventListener?.('ended', () => {
+      if (this.mic !== stream || !IN_VOICE.has(this.snap.status)) return;
+      void this.reacquireMic({ ...this.prefs.settings, inputDeviceId: '' });
+    });
   }
 
   private micTrack(): MediaStreamTrack | null {
