@@ -167,7 +167,7 @@ describe('connection quality from getStats', () => {
 });
 
 /** A controller over fakes: what it sends on the gateway, a fake mic, connection and playback. */
-function harness(opts: { deny?: string; settings?: Parameters<VoicePrefs['update']>[0] } = {}) {
+function harness(opts: { deny?: string; missing?: boolean; settings?: Parameters<VoicePrefs['update']>[0] } = {}) {
   const sent: Array<{ op: number; d: any }> = [];
   const timers: Array<{ fn: () => void; ms: number; id: number }> = [];
   let nextTimer = 1;
@@ -189,6 +189,7 @@ function harness(opts: { deny?: string; settings?: Parameters<VoicePrefs['update
     gatewayReady: () => gateway.ready,
     getUserMedia: async (c) => {
       asked.push(c);
+      if (opts.missing && (c.audio as MediaTrackConstraints).deviceId) throw Object.assign(new Error('gone'), { name: 'OverconstrainedError' });
       if (opts.deny) throw Object.assign(new Error('denied'), { name: opts.deny });
       openAtAcquire.push(mics.filter((m) => !m.stopped).length);
       const t = { ...track, ended: [] as Array<() => void>, addEventListener(type: string, fn: () => void) { if (type === 'ended') this.ended.push(fn); } };
@@ -447,6 +448,13 @@ describe('the voice controller', () => {
     expect((h.asked[0].audio as MediaTrackConstraints).deviceId).toEqual({ exact: 'usb-mic' });
     expect((h.asked[1].audio as MediaTrackConstraints).deviceId).toBeUndefined();
     expect(h.prefs.settings.inputDeviceId).toBe('usb-mic'); // remembered for when it comes back
+  });
+
+  test('a remembered input device that is gone: the default microphone is used', async () => {
+    const h = harness({ missing: true, settings: { inputDeviceId: 'usb-mic' } });
+    await h.voice.join('100', '210');
+    expect(h.asked).toHaveLength(2);
+    expect(h.voice.snapshot).toMatchObject({ status: 'connecting', error: null });
   });
 
   test('leaving releases the mic and the audio output', async () => {

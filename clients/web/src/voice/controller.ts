@@ -129,7 +129,7 @@ export class VoiceController {
       this.set({ status: 'acquiring', error: null, guildId, channelId });
       let mic: MediaStream;
       try {
-        mic = await this.env.getUserMedia({ audio: this.constraints(this.prefs.settings), video: false });
+        mic = await this.getMic(this.prefs.settings);
       } catch (e) {
         if (attempt !== this.attempt) return;
         // Nothing was sent yet: no half-joined state for others to see.
@@ -209,7 +209,7 @@ export class VoiceController {
     this.releaseMic();
     let next: MediaStream;
     try {
-      next = await this.env.getUserMedia({ audio: this.constraints(settings), video: false });
+      next = await this.getMic(settings);
     } catch (e) {
       await this.conn?.replaceMic(null);
       this.set({ error: micError(e) });
@@ -391,6 +391,17 @@ export class VoiceController {
       if (this.mic !== stream || !IN_VOICE.has(this.snap.status)) return;
       void this.reacquireMic({ ...this.prefs.settings, inputDeviceId: '' });
     });
+  }
+
+  /** The chosen microphone, or the default one when the chosen one is not there any more. */
+  private async getMic(settings: VoiceSettings): Promise<MediaStream> {
+    try {
+      return await this.env.getUserMedia({ audio: this.constraints(settings), video: false });
+    } catch (e) {
+      const name = (e as { name?: string } | null)?.name;
+      if (!settings.inputDeviceId || (name !== 'OverconstrainedError' && name !== 'NotFoundError')) throw e;
+      return this.env.getUserMedia({ audio: this.constraints({ ...settings, inputDeviceId: '' }), video: false });
+    }
   }
 
   private micTrack(): MediaStreamTrack | null {
