@@ -1,9 +1,10 @@
 // Voice end to end: real headless Chromium (fake microphone), the real server and its SFU over
 // UDP on 127.0.0.1. Two people join a voice channel through the UI and hear each other (checked
 // with getStats: inbound packets and decoded samples grow), see each other listed with speaking
-// rings, mute and deafen stop the audio and show the icons, a move to another channel and a
-// gateway re-identify keep the call going, disconnect removes them, and a denied microphone
-// explains itself without joining.
+// rings, mute and deafen stop the audio and show the icons, per-user volume changes what reaches
+// the speakers, a move to another channel and a gateway re-identify keep the call going,
+// disconnect removes them, a denied microphone explains itself without joining, push to talk
+// gates the mic, and a connection that cannot be made offers Retry.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';

@@ -162,7 +162,7 @@ function UserPanel() {
   return (
     <footer className="user-panel">
       {/* The avatar and name open the status menu, as on Discord; the icons are voice controls. */}
-      <button className="user-button" aria-label="Set status" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+      <button className="user-button" aria-label={`Set status (${me?.global_name || me?.username || 'you'})`} aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
         <span className={`avatar status-${status}`} aria-hidden="true">{me ? [...me.username][0].toUpperCase() : '?'}</span>
         <span className="user-name" data-testid="self-name">{me?.global_name || me?.username || '…'}</span>
       </button>
