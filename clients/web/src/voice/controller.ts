@@ -133,6 +133,8 @@ export class VoiceController {
       } catch (e) {
         if (attempt !== this.attempt) return;
         // Nothing was sent yet: no half-joined state for others to see.
+        this.playback?.close();
+        this.playback = null;
         this.set({ status: 'idle', guildId: null, channelId: null, error: micError(e) });
         return;
       }
