@@ -5,12 +5,16 @@ export const Op = {
   Heartbeat: 1,
   Identify: 2,
   PresenceUpdate: 3,
+  /** Join, move or leave a voice channel; also carries self mute/deafen. */
+  VoiceStateUpdate: 4,
   Resume: 6,
   Reconnect: 7,
   RequestGuildMembers: 8,
   InvalidSession: 9,
   Hello: 10,
   HeartbeatAck: 11,
+  /** Together's own opcode: the client's SDP answer to the latest VOICE_OFFER. */
+  VoiceAnswer: 40,
 } as const;
 
 /** Discord's intent bits the web client needs. */
@@ -19,6 +23,7 @@ export const Intents = {
   GuildMembers: 1 << 1,
   GuildModeration: 1 << 2,
   GuildInvites: 1 << 6,
+  GuildVoiceStates: 1 << 7,
   GuildPresences: 1 << 8,
   GuildMessages: 1 << 9,
   GuildMessageReactions: 1 << 10,

@@ -70,9 +70,64 @@ export interface GatewayGuild extends Guild {
   channels: Channel[];
   members: Member[];
   presences: PresenceUpdate[];
+  voice_states?: VoiceState[];
   member_count?: number;
   joined_at?: string;
   unavailable?: boolean;
+}
+
+/** Discord's voice state; `channel_id` is null in the VOICE_STATE_UPDATE that says someone left. */
+export interface VoiceState {
+  guild_id?: Snowflake;
+  channel_id: Snowflake | null;
+  user_id: Snowflake;
+  member?: Member;
+  session_id: string;
+  /** Server mute/deafen (a moderator's). */
+  deaf: boolean;
+  mute: boolean;
+  self_deaf: boolean;
+  self_mute: boolean;
+  self_video?: boolean;
+  suppress?: boolean;
+}
+
+/** Op 4 VOICE_STATE_UPDATE: `channel_id: null` leaves. */
+export interface VoiceStateUpdateCommand {
+  guild_id: Snowflake;
+  channel_id: Snowflake | null;
+  self_mute: boolean;
+  self_deaf: boolean;
+}
+
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
+/** Dispatch VOICE_OFFER: the server's SDP offer for this session's voice connection. */
+export interface VoiceOffer {
+  guild_id: Snowflake;
+  channel_id: Snowflake;
+  sdp: string;
+  /** Grows with every renegotiation of one connection; starts again with a new connection. */
+  revision: number;
+  ice_servers: IceServer[];
+}
+
+/** Op 40 VOICE_ANSWER. */
+export interface VoiceAnswerCommand {
+  guild_id: Snowflake;
+  sdp: string;
+}
+
+/** Dispatch VOICE_SPEAKING, from the audio level the SFU reads in each packet. */
+export interface VoiceSpeaking {
+  guild_id: Snowflake;
+  channel_id: Snowflake;
+  user_id: Snowflake;
+  speaking: boolean;
 }
 
 export interface Emoji {

@@ -73,7 +73,9 @@ export async function startStack() {
   const apiPort = await freePort();
   const api = `http://127.0.0.1:${apiPort}`;
   const server = start('dotnet', [dll, `--Urls=${api}`, `--DataDirectory=${dataDir}`,
-    '--Auth:BcryptWorkFactor=4', '--Auth:AllowWeakPasswordHashing=true', `--WebClient:Path=${join(webDir, 'dist')}`],
+    '--Auth:BcryptWorkFactor=4', '--Auth:AllowWeakPasswordHashing=true', `--WebClient:Path=${join(webDir, 'dist')}`,
+    // Voice: one UDP port on loopback, any free one (several test runs may share the machine).
+    '--Voice:BindAddress=127.0.0.1', '--Voice:Port=0'],
     { cwd: dataDir }, 'server');
   const children = [server];
   const cleanup = async () => {
@@ -98,7 +100,12 @@ export async function startStack() {
       executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
       headless: true,
       args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking',
-        '--disable-component-update', '--disable-sync', '--disable-quic'],
+        '--disable-component-update', '--disable-sync', '--disable-quic',
+        // Voice: a fake microphone (a beep) but real permission prompts, which headless Chromium
+        // answers "denied" unless the test grants `microphone` to its context; candidates on
+        // 127.0.0.1 (Chromium gathers none on loopback without this flag); playback without a click.
+        '--use-fake-device-for-media-stream', '--allow-loopback-in-peer-connection',
+        '--autoplay-policy=no-user-gesture-required', '--disable-features=WebRtcHideLocalIpsWithMdns'],
     });
     return {
       api, base, browser, servedBy: base === api ? 'server' : 'vite preview', logs: () => children.map((c) => `--- ${c.name}\n${c.log.join('')}`).join('\n'),

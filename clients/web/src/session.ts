@@ -5,6 +5,10 @@ import {
 import { ServerData, type StoredMessage } from './state/data';
 import { applyDispatch } from './state/events';
 import { ReadState } from './state/readState';
+import { VoiceConnection } from './voice/connection';
+import { VoiceController } from './voice/controller';
+import { LevelMeter, Playback } from './voice/playback';
+import { VoicePrefs } from './voice/settings';
 
 export const PAGE = 50;
 const STATUS_KEY = 'together.status';
@@ -44,18 +48,43 @@ export class Session {
   /** UI state: what has been read, per channel (persisted per user). */
   readonly read: ReadState;
   readonly gateway: GatewayClient;
+  /** This tab's voice call (one channel at a time) and its settings. */
+  readonly voice: VoiceController;
   gatewayState: GatewayState = 'idle';
   /** False until the first READY: the stores are empty because nothing arrived yet, not because there is nothing. */
   everReady = false;
   private readonly stateListeners = new Set<() => void>();
   private readonly loadingOlder = new Map<Snowflake, Promise<void>>();
   private lastTyping = new Map<Snowflake, number>();
+  private readonly requestedMembers = new Set<string>();
   private readonly storage: KeyValueStorage;
 
   constructor(readonly rest: RestClient, private readonly onLoggedOut: () => void, storage: KeyValueStorage = memoryStorage()) {
     this.storage = storage;
     this.read = new ReadState(storage, rest.userId ?? 'anonymous');
     const saved = storage.getItem(STATUS_KEY) as Status | null;
+    const prefs = new VoicePrefs(storage, rest.userId ?? 'anonymous');
+    this.voice = new VoiceController(
+      {
+        send: (op, d) => this.gateway.send(op, d),
+        selfId: () => this.data.selfId,
+        gatewaySessionId: () => this.gateway.session.id,
+        gatewayReady: () => this.gateway.state === 'ready',
+        getUserMedia: (c) => {
+          if (!globalThis.navigator?.mediaDevices?.getUserMedia) return Promise.reject(new TypeError('getUserMedia is not available'));
+          return navigator.mediaDevices.getUserMedia(c);
+        },
+        connect: (offer, mic, on) => new VoiceConnection(offer, mic, on),
+        playback: () => {
+          const p = new Playback((id) => prefs.volume(id)) as Playback & { meter?: (t: MediaStreamTrack) => LevelMeter | null };
+          p.meter = (t) => (p.context ? new LevelMeter(p.context, t) : null);
+          void p.setOutput(prefs.settings.outputDeviceId).catch(() => undefined);
+          return p;
+        },
+        keys: typeof window === 'undefined' ? undefined : window,
+      },
+      prefs,
+    );
     this.gateway = new GatewayClient(
       {
         presence: saved ? { status: saved } : undefined,
@@ -65,6 +94,7 @@ export class Session {
       {
         dispatch: (t, d) => {
           applyDispatch(this.data, t, d);
+          this.voice.onDispatch(t, d);
           // GUILD_MEMBER_ADD carries no presence: ask for the newcomer's with op 8, as Discord
           // clients do; the answer (GUILD_MEMBERS_CHUNK) goes through the same switch.
           if (t === 'GUILD_MEMBER_ADD') {
@@ -73,6 +103,9 @@ export class Session {
               this.gateway.send(Op.RequestGuildMembers, { guild_id: m.guild_id, user_ids: [m.user.id], presences: true, limit: 1 });
             }
           }
+          // Voice states carry no member here, and a large guild's GUILD_CREATE lists only us:
+          // ask for whoever is in voice but unknown, so the sidebar shows names, not "Unknown user".
+          if (t === 'GUILD_CREATE' || t === 'VOICE_STATE_UPDATE') this.requestVoiceMembers((d as { id?: Snowflake; guild_id?: Snowflake }));
         },
         state: (s) => {
           if (s === 'ready') this.everReady = true;
@@ -80,8 +113,10 @@ export class Session {
           this.stateListeners.forEach((l) => l());
         },
         ready: (_r, reidentified) => {
+          this.voice.onReady(reidentified);
           if (reidentified) void this.catchUp();
         },
+        resumed: () => this.voice.onResumed(),
         fatal: (code) => {
           if (code === 4004) void this.recoverAuth();
         },
@@ -93,12 +128,24 @@ export class Session {
     this.gateway.start();
   }
 
+  private requestVoiceMembers(d: { id?: Snowflake; guild_id?: Snowflake }) {
+    const guildId = d.guild_id ?? d.id;
+    if (!guildId) return;
+    const members = this.data.members.get(guildId);
+    // Once per person: someone the server cannot find would otherwise be asked for on every update.
+    const unknown = [...(this.data.voiceStates.get(guildId)?.keys() ?? [])]
+      .filter((id) => !members?.has(id) && !this.requestedMembers.has(`${guildId}:${id}`));
+    unknown.forEach((id) => this.requestedMembers.add(`${guildId}:${id}`));
+    if (unknown.length) this.gateway.send(Op.RequestGuildMembers, { guild_id: guildId, user_ids: unknown.slice(0, 100), presences: false, limit: unknown.length });
+  }
+
   subscribeState = (l: () => void) => {
     this.stateListeners.add(l);
     return () => this.stateListeners.delete(l);
   };
 
   async logout() {
+    this.voice.dispose();
     this.gateway.stop();
     try {
       await this.rest.logout();
@@ -109,6 +156,7 @@ export class Session {
   }
 
   dispose() {
+    this.voice.dispose();
     this.gateway.stop();
   }
 

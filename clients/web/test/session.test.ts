@@ -1,4 +1,4 @@
-import { describe, expect, test } from 'vitest';
+import { describe, expect, test, vi } from 'vitest';
 import { MemoryTokenStore, RestClient, type Message } from '@together/shared';
 import { Session, describeError, PAGE } from '../src/session';
 import { applyDispatch } from '../src/state/events';
@@ -125,5 +125,26 @@ describe('session', () => {
 
   test('describeError speaks plainly', () => {
     expect(describeError(new TypeError('boom'))).toBe('boom');
+  });
+});
+
+describe('session and voice', () => {
+  test('people in voice whose member is unknown are asked for with op 8; VOICE_OFFER goes to the voice controller', () => {
+    const { s } = session(() => json(200, {}));
+    const sent: Array<{ op: number; d: any }> = [];
+    s.gateway.send = (op: number, d: unknown) => void sent.push({ op, d });
+    const dispatch = (t: string, d: unknown) => (s.gateway as unknown as { l: { dispatch: (t: string, d: unknown, n: number) => void } }).l.dispatch(t, d, 1);
+    dispatch('GUILD_CREATE', {
+      id: 'g', name: 'G', owner_id: '1', channels: [{ id: 'v', type: 2, name: 'Voice', position: 0 }], roles: [], presences: [],
+      members: [{ user: { id: '1', username: 'alice' }, roles: [], joined_at: '' }],
+      voice_states: [{ channel_id: 'v', user_id: '1', session_id: 'a', deaf: false, mute: false, self_deaf: false, self_mute: false },
+        { channel_id: 'v', user_id: '7', session_id: 'b', deaf: false, mute: false, self_deaf: false, self_mute: false }],
+    });
+    expect(sent).toEqual([{ op: 8, d: { guild_id: 'g', user_ids: ['7'], presences: false, limit: 1 } }]);
+    dispatch('VOICE_STATE_UPDATE', { guild_id: 'g', channel_id: 'v', user_id: '1', session_id: 'a', deaf: false, mute: false, self_deaf: false, self_mute: true });
+    expect(sent).toHaveLength(1); // 7 was asked for already
+    const spy = vi.spyOn(s.voice, 'onDispatch');
+    dispatch('VOICE_OFFER', { guild_id: 'g', channel_id: 'v', sdp: 'v=0', revision: 1, ice_servers: [] });
+    expect(spy).toHaveBeenCalledWith('VOICE_OFFER', expect.objectContaining({ revision: 1 }));
   });
 });

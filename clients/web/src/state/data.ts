@@ -1,4 +1,4 @@
-import { compareIds, type Channel, type Guild, type Member, type Message, type Role, type Snowflake, type Status, type User } from '@together/shared';
+import { compareIds, type Channel, type Guild, type Member, type Message, type Role, type Snowflake, type Status, type User, type VoiceState } from '@together/shared';
 import { Collection } from './collection';
 
 /** A message as the UI holds it: real, or an optimistic local copy waiting for its echo. */
@@ -38,6 +38,10 @@ export class ServerData {
   readonly presences = new Collection<Snowflake, Status>();
   /** Per channel: user id → epoch ms when the typing indicator expires. */
   readonly typing = new Collection<Snowflake, ReadonlyMap<Snowflake, number>>();
+  /** Per guild: user id → voice state, for everyone in one of its voice channels. */
+  readonly voiceStates = new Collection<Snowflake, ReadonlyMap<Snowflake, VoiceState>>();
+  /** Per guild: the users the SFU currently hears speaking (VOICE_SPEAKING). */
+  readonly speaking = new Collection<Snowflake, ReadonlySet<Snowflake>>();
 
   /** Insert real messages into a channel's timeline (history pages, catch-up, live events). */
   addMessages(channelId: Snowflake, list: Message[], opts: { older?: boolean; hasMore?: boolean } = {}) {
@@ -63,6 +67,11 @@ export class ServerData {
       if (t.ids.length) out.push([channelId, t.ids[t.ids.length - 1]]);
     }
     return out;
+  }
+
+  /** Who is in a voice channel, in the order they joined (as the server listed or announced them). */
+  voiceMembers(guildId: Snowflake, channelId: Snowflake): VoiceState[] {
+    return [...(this.voiceStates.get(guildId)?.values() ?? [])].filter((v) => v.channel_id === channelId);
   }
 
   guildChannels(guildId: Snowflake): Channel[] {

@@ -1,6 +1,6 @@
 import type {
   Channel, Emoji, GatewayGuild, Guild, Member, Message, PresenceUpdate, ReactionEvent, ReadyEvent, Role,
-  Snowflake, TypingStart, User,
+  Snowflake, TypingStart, User, VoiceSpeaking, VoiceState,
 } from '@together/shared';
 import type { ServerData, StoredMessage } from './data';
 
@@ -25,7 +25,7 @@ export function applyDispatch(data: ServerData, t: string, d: unknown, now = Dat
     case 'GUILD_CREATE': {
       const g = d as GatewayGuild;
       if (g.unavailable) break;
-      const { channels, members, presences, roles, ...guild } = g;
+      const { channels, members, presences, roles, voice_states, ...guild } = g;
       data.guilds.set(g.id, guild as Guild);
       // Replace the guild's channels and roles: the snapshot is complete.
       for (const c of data.guildChannels(g.id)) if (!channels.some((x) => x.id === c.id)) data.channels.delete(c.id);
@@ -41,6 +41,9 @@ export function applyDispatch(data: ServerData, t: string, d: unknown, now = Dat
       });
       data.members.set(g.id, map);
       data.presences.batch(() => (presences ?? []).forEach((p) => data.presences.set(p.user.id, p.status)));
+      // The snapshot is complete: who was speaking before it is unknown, so nobody is.
+      data.voiceStates.set(g.id, new Map((voice_states ?? []).filter((v) => v.channel_id).map((v) => [v.user_id, { ...v, guild_id: g.id }])));
+      data.speaking.delete(g.id);
       break;
     }
     case 'GUILD_UPDATE': {
@@ -91,6 +94,29 @@ export function applyDispatch(data: ServerData, t: string, d: unknown, now = Dat
         next.delete(user.id);
         return next;
       });
+      removeVoiceState(data, guild_id, user.id);
+      break;
+    }
+    case 'VOICE_STATE_UPDATE': {
+      const v = d as VoiceState & { guild_id: Snowflake };
+      if (!v.guild_id) break;
+      if (v.member?.user) data.users.set(v.member.user.id, v.member.user);
+      if (!v.channel_id) {
+        removeVoiceState(data, v.guild_id, v.user_id);
+        break;
+      }
+      const moved = data.voiceStates.get(v.guild_id)?.get(v.user_id)?.channel_id !== v.channel_id;
+      const { member: _member, ...state } = v;
+      data.voiceStates.update(v.guild_id, (old) => new Map(old ?? []).set(v.user_id, state));
+      // Speaking belongs to the room they were in.
+      if (moved) setSpeaking(data, v.guild_id, v.user_id, false);
+      break;
+    }
+    case 'VOICE_SPEAKING': {
+      const s = d as VoiceSpeaking;
+      // A late VOICE_SPEAKING for someone who already left must not light a ring nobody clears.
+      if (s.speaking && data.voiceStates.get(s.guild_id)?.get(s.user_id)?.channel_id !== s.channel_id) break;
+      setSpeaking(data, s.guild_id, s.user_id, s.speaking);
       break;
     }
     case 'GUILD_MEMBERS_CHUNK': {
@@ -178,7 +204,8 @@ export function applyDispatch(data: ServerData, t: string, d: unknown, now = Dat
       break;
     }
     default:
-      // Events the web client does not show yet (invites, bans, pins, voice) are ignored.
+      // Events the web client does not show yet (invites, bans, pins) are ignored; VOICE_OFFER
+      // is signalling for the voice connection (voice/controller.ts), not data to store.
       break;
   }
 }
@@ -191,6 +218,28 @@ function removeGuild(data: ServerData, guildId: Snowflake) {
   }
   for (const r of [...data.roles.values()]) if (r.guild_id === guildId) data.roles.delete(r.id);
   data.members.delete(guildId);
+  data.voiceStates.delete(guildId);
+  data.speaking.delete(guildId);
+}
+
+function removeVoiceState(data: ServerData, guildId: Snowflake, userId: Snowflake) {
+  if (data.voiceStates.get(guildId)?.has(userId)) {
+    data.voiceStates.update(guildId, (old) => {
+      const next = new Map(old ?? []);
+      next.delete(userId);
+      return next;
+    });
+  }
+  setSpeaking(data, guildId, userId, false);
+}
+
+function setSpeaking(data: ServerData, guildId: Snowflake, userId: Snowflake, speaking: boolean) {
+  const cur = data.speaking.get(guildId);
+  if ((cur?.has(userId) ?? false) === speaking) return;
+  const next = new Set(cur ?? []);
+  if (speaking) next.add(userId);
+  else next.delete(userId);
+  data.speaking.set(guildId, next);
 }
 
 function removeMessages(data: ServerData, channelId: Snowflake, ids: Snowflake[]) {

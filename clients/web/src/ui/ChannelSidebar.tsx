@@ -1,4 +1,4 @@
-import { ChevronIcon, LogoutIcon, SpeakerIcon, StatusIcon } from './icons';
+import { ChevronIcon, LogoutIcon, SpeakerIcon } from './icons';
 import { useState } from 'react';
 import { ChannelType, compareIds, type Channel, type Guild, type Status } from '@together/shared';
 import { useSession } from '../context';
@@ -7,6 +7,7 @@ import { describeError } from '../session';
 import { InviteDialog, Modal } from './Dialogs';
 import { ServerSettings, settingsTabs } from './ServerSettings';
 import { guildPermissions } from '../permissions';
+import { VoiceButtons, VoicePanel, VoiceParticipants, canConnect, useVoice } from './Voice';
 
 const byPosition = (a: Channel, b: Channel) => a.position - b.position || compareIds(a.id, b.id);
 
@@ -28,6 +29,8 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
   const [settings, setSettings] = useState(false);
   useCollection(data.roles);
   useCollection(data.members);
+  useCollection(data.voiceStates);
+  const voice = useVoice();
   const [error, setError] = useState<string | null>(null);
 
   const channels = guild ? data.guildChannels(guild.id) : [];
@@ -38,21 +41,41 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
   const canSettings = !!guild && !!data.selfId && settingsTabs(guildPermissions(data, guild.id, data.selfId)).length > 0;
 
   const item = (c: Channel) => {
-    const voice = c.type === ChannelType.GuildVoice;
-    const unread = !voice && c.id !== channelId && session.read.isUnread(c);
+    if (c.type === ChannelType.GuildVoice) return voiceItem(c);
+    const unread = c.id !== channelId && session.read.isUnread(c);
     return (
       <li key={c.id}>
         <button
           className={`channel${c.id === channelId ? ' selected' : ''}${unread ? ' unread' : ''}`}
           aria-current={c.id === channelId ? 'page' : undefined}
-          disabled={voice}
-          title={voice ? 'Voice channels arrive with the voice issue' : undefined}
           onClick={() => onSelect(c.id)}
         >
-          <span className="channel-icon" aria-hidden="true">{voice ? <SpeakerIcon /> : '#'}</span>
+          <span className="channel-icon" aria-hidden="true">#</span>
           <span>{c.name}</span>
           {unread && <span className="sr-only">, unread</span>}
         </button>
+      </li>
+    );
+  };
+
+  // A voice channel is joined by clicking it (as on Discord); the text channel stays open.
+  const voiceItem = (c: Channel) => {
+    const here = voice.channelId === c.id && voice.status !== 'idle' && voice.status !== 'failed';
+    const allowed = canConnect(data, c);
+    return (
+      <li key={c.id}>
+        <button
+          className={`channel voice${here ? ' connected' : ''}`}
+          aria-label={`${c.name} (voice channel)${here ? ', connected' : ''}`}
+          aria-pressed={here}
+          disabled={!allowed}
+          title={allowed ? (here ? 'You are here' : 'Join voice') : 'You do not have permission to connect here'}
+          onClick={() => guild && void session.voice.join(guild.id, c.id)}
+        >
+          <span className="channel-icon" aria-hidden="true"><SpeakerIcon /></span>
+          <span>{c.name}</span>
+        </button>
+        {guild && <VoiceParticipants guildId={guild.id} channel={c} />}
       </li>
     );
   };
@@ -93,6 +116,7 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
           </section>
         ))}
       </nav>
+      <VoicePanel />
       <UserPanel />
       {settings && guild && <ServerSettings guildId={guild.id} onClose={() => setSettings(false)} />}
       {inviting && channelId && <InviteDialog channelId={channelId} onClose={() => setInviting(false)} />}
@@ -137,9 +161,12 @@ function UserPanel() {
   const status = (data.selfId && data.presences.get(data.selfId)) || 'online';
   return (
     <footer className="user-panel">
-      <span className={`avatar status-${status}`} aria-hidden="true">{me ? [...me.username][0].toUpperCase() : '?'}</span>
-      <span className="user-name" data-testid="self-name">{me?.global_name || me?.username || '…'}</span>
-      <button className="icon-button" aria-label="Set status" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}><StatusIcon /></button>
+      {/* The avatar and name open the status menu, as on Discord; the icons are voice controls. */}
+      <button className="user-button" aria-label={`Set status (${me?.global_name || me?.username || 'you'})`} aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+        <span className={`avatar status-${status}`} aria-hidden="true">{me ? [...me.username][0].toUpperCase() : '?'}</span>
+        <span className="user-name" data-testid="self-name">{me?.global_name || me?.username || '…'}</span>
+      </button>
+      <VoiceButtons />
       <button className="icon-button" aria-label="Log out" title="Log out" onClick={() => void session.logout()}><LogoutIcon /></button>
       {open && (
         <ul className="menu status-menu" role="menu" aria-label="Status">
