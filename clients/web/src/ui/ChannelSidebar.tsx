@@ -7,6 +7,8 @@ import { describeError } from '../session';
 import { InviteDialog, Modal } from './Dialogs';
 import { ServerSettings, settingsTabs } from './ServerSettings';
 import { guildPermissions } from '../permissions';
+import { UserAvatar } from './Avatar';
+import { ProfileDialog } from './ProfileSettings';
 
 const byPosition = (a: Channel, b: Channel) => a.position - b.position || compareIds(a.id, b.id);
 
@@ -133,11 +135,12 @@ function UserPanel() {
   useCollection(data.users);
   useCollection(data.presences);
   const [open, setOpen] = useState(false);
+  const [profile, setProfile] = useState(false);
   const me = data.selfId ? data.users.get(data.selfId) : undefined;
   const status = (data.selfId && data.presences.get(data.selfId)) || 'online';
   return (
     <footer className="user-panel">
-      <span className={`avatar status-${status}`} aria-hidden="true">{me ? [...me.username][0].toUpperCase() : '?'}</span>
+      {me ? <UserAvatar userId={me.id} px={32} status={status} /> : <span className={`avatar status-${status}`} aria-hidden="true">?</span>}
       <span className="user-name" data-testid="self-name">{me?.global_name || me?.username || '…'}</span>
       <button className="icon-button" aria-label="Set status" aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}><StatusIcon /></button>
       <button className="icon-button" aria-label="Log out" title="Log out" onClick={() => void session.logout()}><LogoutIcon /></button>
@@ -150,8 +153,10 @@ function UserPanel() {
               </button>
             </li>
           ))}
+          <li role="none"><button role="menuitem" onClick={() => { setOpen(false); setProfile(true); }}>My Account (avatar)</button></li>
         </ul>
       )}
+      {profile && <ProfileDialog onClose={() => setProfile(false)} />}
     </footer>
   );
 }

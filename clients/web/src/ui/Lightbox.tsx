@@ -1,0 +1,51 @@
+import { useEffect, useRef } from 'react';
+import { createPortal } from 'react-dom';
+import { formatBytes, type Attachment } from '@together/shared';
+import './files.css';
+
+/**
+ * The full image over everything, as Discord's: Escape, the close button or a click outside the
+ * image closes it, focus moves in and returns to the preview that opened it; "Open original"
+ * opens the file itself in a new tab.
+ */
+export function Lightbox({ attachment, onClose, onError }: { attachment: Attachment; onClose: () => void; onError?: () => void }) {
+  const close = useRef<HTMLButtonElement>(null);
+  useEffect(() => {
+    const previous = document.activeElement as HTMLElement | null;
+    close.current?.focus();
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        onClose();
+      }
+    };
+    // Capture: Escape must close the lightbox before anything under it (drawers, reply bar) reacts.
+    window.addEventListener('keydown', onKey, true);
+    return () => {
+      window.removeEventListener('keydown', onKey, true);
+      previous?.focus?.();
+    };
+  }, [onClose]);
+  const label = attachment.description || attachment.filename;
+  return createPortal(
+    <div className="lightbox" role="dialog" aria-modal="true" aria-label={`Image: ${attachment.filename}`} onClick={(e) => e.target === e.currentTarget && onClose()}>
+      <figure className="lightbox-figure" onClick={(e) => e.target === e.currentTarget && onClose()}>
+        <img
+          src={attachment.url}
+          alt={label}
+          width={attachment.width ?? undefined}
+          height={attachment.height ?? undefined}
+          onError={onError}
+        />
+        <figcaption>
+          <span className="lightbox-name">{attachment.filename}</span>
+          <span className="hint"> {attachment.width && attachment.height ? `${attachment.width}×${attachment.height} · ` : ''}{formatBytes(attachment.size)}</span>
+          {attachment.description && <span className="lightbox-description">{attachment.description}</span>}
+          <a href={attachment.url} target="_blank" rel="noopener noreferrer">Open original</a>
+        </figcaption>
+      </figure>
+      <button ref={close} className="icon-button lightbox-close" aria-label="Close image" onClick={onClose}>✕</button>
+    </div>,
+    document.body,
+  );
+}
