@@ -6,6 +6,7 @@ import { useSession } from '../context';
 import { useCollection } from '../state/collection';
 import type { StoredMessage } from '../state/data';
 import { filesOf, type DraftFile } from '../upload';
+import { refreshAttachmentUrl } from '../attachmentUrls';
 import { Lightbox } from './Lightbox';
 import { PlusIcon } from './icons';
 import './files.css';
@@ -29,44 +30,34 @@ export function Attachments({ m }: { m: StoredMessage }) {
 }
 
 /**
- * Signed URLs expire after a day or so: when one fails to load, ask the server for a fresh one
- * once (refresh-urls) and store it on the message, so every view of it (and the lightbox) uses it.
+ * When a link fails to load (expired, most likely), ask for a fresh one once and load again:
+ * `attempt` remounts the element, so even an unchanged URL is fetched anew. A second failure
+ * shows the file as unavailable.
  */
 function useRefresh(m: StoredMessage, a: Attachment) {
   const session = useSession();
-  const tried = useRef(false);
+  const [attempt, setAttempt] = useState(0);
   const [failed, setFailed] = useState(false);
   const refresh = useCallback(() => {
-    if (tried.current) {
+    if (attempt > 0 || m.pending) {
       setFailed(true);
       return;
     }
-    tried.current = true;
-    session.rest.refreshUrls([a.url]).then((fresh) => {
-      const url = fresh.get(a.url);
-      if (!url) {
-        setFailed(true);
-        return;
-      }
-      session.data.messages.update(m.id, (old) => old && {
-        ...old,
-        attachments: old.attachments?.map((x) => (x.id === a.id ? { ...x, url, proxy_url: url } : x)),
-      });
-    }, () => setFailed(true));
-  }, [session, m.id, a.url, a.id]);
-  return { refresh, failed };
+    void refreshAttachmentUrl(session.rest, session.data, m.id, a.id, a.url).then((ok) => (ok ? setAttempt(1) : setFailed(true)));
+  }, [session, m.id, m.pending, a.id, a.url, attempt]);
+  return { refresh, failed, attempt };
 }
 
 function AttachmentView({ m, a }: { m: StoredMessage; a: Attachment }) {
   const kind = attachmentKind(a);
   const spoiler = isSpoiler(a);
-  const { refresh, failed } = useRefresh(m, a);
-  if (kind === 'image') return <ImageAttachment a={a} spoiler={spoiler} refresh={refresh} failed={failed} />;
+  const { refresh, failed, attempt } = useRefresh(m, a);
+  if (kind === 'image') return <ImageAttachment attempt={attempt} a={a} spoiler={spoiler} refresh={refresh} failed={failed} />;
   if (kind === 'video') {
     const size = a.width && a.height ? fitSize(a.width, a.height, PREVIEW_W, PREVIEW_H) : undefined;
     return (
       <Spoiler hidden={spoiler} what="video">
-        <video className="attachment-video" controls preload="metadata" src={a.url} width={size?.width} height={size?.height} onError={refresh} aria-label={a.description || a.filename} />
+        <video key={attempt} className="attachment-video" controls preload="metadata" src={a.url} width={size?.width} height={size?.height} onError={refresh} aria-label={a.description || a.filename} />
       </Spoiler>
     );
   }
@@ -77,7 +68,7 @@ function AttachmentView({ m, a }: { m: StoredMessage; a: Attachment }) {
         <a href={a.url} download={a.filename} rel="noopener noreferrer" className="attachment-file-name">{a.filename}</a>
         <span className="hint">{formatBytes(a.size)}{spoiler ? ' · spoiler' : ''}</span>
         {a.description && <span className="attachment-description">{a.description}</span>}
-        {kind === 'audio' && <audio controls preload="metadata" src={a.url} onError={refresh} aria-label={a.description || a.filename} />}
+        {kind === 'audio' && <audio key={attempt} controls preload="metadata" src={a.url} onError={refresh} aria-label={a.description || a.filename} />}
       </div>
       <a className="icon-button attachment-download" href={a.url} download={a.filename} aria-label={`Download ${a.filename}`}>
         <DownloadIcon />
@@ -98,7 +89,7 @@ function Spoiler({ hidden, what, children }: { hidden: boolean; what: string; ch
   );
 }
 
-function ImageAttachment({ a, spoiler, refresh, failed }: { a: Attachment; spoiler: boolean; refresh: () => void; failed: boolean }) {
+function ImageAttachment({ a, spoiler, refresh, failed, attempt }: { a: Attachment; spoiler: boolean; refresh: () => void; failed: boolean; attempt: number }) {
   const [open, setOpen] = useState(false);
   const size = fitSize(a.width ?? PREVIEW_W, a.height ?? PREVIEW_H, PREVIEW_W, PREVIEW_H);
   const src = thumbnailUrl(a, size.width, size.height, typeof window === 'undefined' ? 1 : window.devicePixelRatio);
@@ -110,7 +101,7 @@ function ImageAttachment({ a, spoiler, refresh, failed }: { a: Attachment; spoil
       </div>
     );
   }
-  const img = <img src={src} alt={alt} width={size.width} height={size.height} loading="lazy" draggable={false} onError={refresh} />;
+  const img = <img key={attempt} src={src} alt={alt} width={size.width} height={size.height} loading="lazy" draggable={false} onError={refresh} />;
   return (
     <>
       <Spoiler hidden={spoiler} what="image">
