@@ -6,9 +6,16 @@
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
-import { startStack, webDir } from './harness.mjs';
+import { repoRoot, startStack, webDir } from './harness.mjs';
+
+// As in chat.e2e.mjs: into docs/screenshots with UPDATE_SCREENSHOTS=1, else e2e-artifacts.
+const shots = process.env.UPDATE_SCREENSHOTS === '1'
+  ? join(repoRoot, 'docs/screenshots')
+  : join(dirname(fileURLToPath(import.meta.url)), '../e2e-artifacts/screenshots');
+mkdirSync(shots, { recursive: true });
 
 const T = 15_000;
 const suffix = Date.now().toString(36).slice(-5);
@@ -154,6 +161,7 @@ test('an image from the file picker: tray, send, bob sees the preview live and o
   await alice.getByLabel('Upload files').setInputFiles({ name: 'sunset.png', mimeType: 'image/png', buffer: png(600, 400, [255, 140, 0]) });
   const tray = alice.getByRole('list', { name: 'Files to upload' });
   await tray.getByText('sunset.png').waitFor();
+  await alice.screenshot({ path: join(shots, 'files-tray.png') });
   assert.ok(await tray.locator('img').evaluate((img) => img.src.startsWith('blob:')), 'an image in the tray shows its thumbnail');
   await alice.getByRole('button', { name: 'Describe sunset.png' }).click();
   await alice.getByLabel('Description of sunset.png').fill('orange <b>sky</b>');
@@ -180,7 +188,13 @@ test('an image from the file picker: tray, send, bob sees the preview live and o
   const full = box.locator('img');
   await full.evaluate((el) => (el.complete ? null : new Promise((r) => { el.onload = r; el.onerror = r; })));
   assert.equal(await full.evaluate((el) => el.naturalWidth), 600, 'the lightbox shows the original');
+  await bob.screenshot({ path: join(shots, 'files-lightbox.png') });
   assert.match(await box.getByRole('link', { name: 'Open original' }).getAttribute('href'), /sunset\.png\?ex=/);
+  assert.equal(await bob.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Close image');
+  // Keyboard: Tab moves between "Open original" and Close without leaving the lightbox.
+  await bob.keyboard.press('Tab');
+  assert.equal(await bob.evaluate(() => document.activeElement?.textContent), 'Open original');
+  await bob.keyboard.press('Tab');
   assert.equal(await bob.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Close image');
   await bob.keyboard.press('Escape');
   await box.waitFor({ state: 'detached' });
@@ -230,6 +244,7 @@ test('a pasted screenshot marked as spoiler stays hidden for bob until clicked',
   assert.equal(await row.getByRole('button', { name: /^Open image/ }).count(), 0, 'the image is not usable until revealed');
   await reveal.click();
   await row.getByRole('button', { name: `Open image SPOILER_${name}` }).waitFor();
+  await bob.screenshot({ path: join(shots, 'files-chat.png') });
 });
 
 test('a file dropped on the chat is a download card; the link downloads it', async () => {
@@ -261,6 +276,7 @@ test('an upload shows its progress and can be cancelled', async () => {
       const v = Number(document.querySelector('[role=progressbar]')?.getAttribute('aria-valuenow'));
       return v > 0 && v < 100;
     });
+    await alice.screenshot({ path: join(shots, 'files-progress.png') });
     await alice.getByRole('button', { name: 'Cancel upload of big.bin' }).click();
     await messageRow(alice, 'slow upload').waitFor({ state: 'detached' });
   } finally {

@@ -95,6 +95,27 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
     anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: true, older: false };
   }, [lastId, firstId, list.length]);
 
+  // The list's box changes size without new messages too: the upload tray or reply bar opens
+  // under it, a player's controls appear. Whoever was at the bottom stays there. "At the bottom"
+  // is judged from the geometry before the change, as the scroll event it may cause comes later.
+  const lastClientHeight = useRef(0);
+  useEffect(() => {
+    const el = listRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    lastClientHeight.current = el.clientHeight;
+    const observer = new ResizeObserver(() => {
+      const a = anchor.current;
+      const wasAtBottom = !a || a.height - a.top - lastClientHeight.current < 40;
+      lastClientHeight.current = el.clientHeight;
+      if (!wasAtBottom) return;
+      el.scrollTop = el.scrollHeight;
+      anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: true, older: false };
+    });
+    observer.observe(el);
+    for (const child of el.children) observer.observe(child);
+    return () => observer.disconnect();
+  }, []);
+
   const onScroll = () => {
     const el = listRef.current;
     if (!el) return;

@@ -10,6 +10,7 @@ import './files.css';
  */
 export function Lightbox({ attachment, onClose, onError }: { attachment: Attachment; onClose: () => void; onError?: () => void }) {
   const close = useRef<HTMLButtonElement>(null);
+  const box = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     close.current?.focus();
@@ -28,7 +29,25 @@ export function Lightbox({ attachment, onClose, onError }: { attachment: Attachm
   }, [onClose]);
   const label = attachment.description || attachment.filename;
   return createPortal(
-    <div className="lightbox" role="dialog" aria-modal="true" aria-label={`Image: ${attachment.filename}`} onClick={(e) => e.target === e.currentTarget && onClose()}>
+    <div
+      className="lightbox"
+      role="dialog"
+      aria-modal="true"
+      aria-label={`Image: ${attachment.filename}`}
+      ref={box}
+      onClick={(e) => e.target === e.currentTarget && onClose()}
+      onKeyDown={(e) => {
+        // Tab stays inside while the lightbox is open (the page under it is out of reach).
+        if (e.key !== 'Tab') return;
+        const items = [...(box.current?.querySelectorAll<HTMLElement>('a[href], button') ?? [])];
+        const i = items.indexOf(document.activeElement as HTMLElement);
+        const next = items[(i + (e.shiftKey ? -1 : 1) + items.length) % items.length];
+        if (next) {
+          e.preventDefault();
+          next.focus();
+        }
+      }}
+    >
       <figure className="lightbox-figure" onClick={(e) => e.target === e.currentTarget && onClose()}>
         <img
           src={attachment.url}
