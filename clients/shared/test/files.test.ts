@@ -39,7 +39,8 @@ describe('multipart payload', () => {
       { file: new Blob(['png']), name: 'shot.png', description: '  the boss fight ' },
       { file: new Blob(['txt']), name: 'notes.txt', spoiler: true, description: '   ' },
     ]);
-    const keys = [...form.keys()];
+    const keys: string[] = [];
+    form.forEach((_v, k) => keys.push(k));
     expect(keys).toEqual(['payload_json', 'files[0]', 'files[1]']);
     const payload = JSON.parse(await (form.get('payload_json') as Blob).text());
     expect(payload).toEqual({

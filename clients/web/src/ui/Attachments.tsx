@@ -276,17 +276,20 @@ export function useDropZone(channelName: string, enabled: boolean, onFiles: (fil
   const [over, setOver] = useState(false);
   const depth = useRef(0);
   const hasFiles = (e: DragEvent) => [...e.dataTransfer.types].includes('Files');
+  // Files dragged here are always taken (else the browser would leave the app to open the file);
+  // where they cannot be uploaded, the cursor says so and the drop does nothing.
   const handlers = {
     onDragEnter: (e: DragEvent) => {
-      if (!enabled || !hasFiles(e)) return;
+      if (!hasFiles(e)) return;
       e.preventDefault();
+      if (!enabled) return;
       depth.current++;
       setOver(true);
     },
     onDragOver: (e: DragEvent) => {
-      if (!enabled || !hasFiles(e)) return;
+      if (!hasFiles(e)) return;
       e.preventDefault();
-      e.dataTransfer.dropEffect = 'copy';
+      e.dataTransfer.dropEffect = enabled ? 'copy' : 'none';
     },
     onDragLeave: (e: DragEvent) => {
       if (!enabled || !hasFiles(e)) return;
@@ -295,13 +298,11 @@ export function useDropZone(channelName: string, enabled: boolean, onFiles: (fil
       if (depth.current === 0) setOver(false);
     },
     onDrop: (e: DragEvent) => {
-      if (!enabled) return;
+      if (!hasFiles(e)) return;
+      e.preventDefault();
       depth.current = 0;
       setOver(false);
-      if (e.dataTransfer.files.length) {
-        e.preventDefault();
-        onFiles(e.dataTransfer.files);
-      }
+      if (enabled && e.dataTransfer.files.length) onFiles(e.dataTransfer.files);
     },
   };
   const overlay = over ? (

@@ -11,13 +11,16 @@ import './files.css';
 export function Lightbox({ attachment, onClose, onError }: { attachment: Attachment; onClose: () => void; onError?: () => void }) {
   const close = useRef<HTMLButtonElement>(null);
   const box = useRef<HTMLDivElement>(null);
+  // The latest onClose, so a re-render of the message under the lightbox does not move focus.
+  const closeRef = useRef(onClose);
+  closeRef.current = onClose;
   useEffect(() => {
     const previous = document.activeElement as HTMLElement | null;
     close.current?.focus();
     const onKey = (e: KeyboardEvent) => {
       if (e.key === 'Escape') {
         e.stopPropagation();
-        onClose();
+        closeRef.current();
       }
     };
     // Capture: Escape must close the lightbox before anything under it (drawers, reply bar) reacts.
@@ -26,7 +29,7 @@ export function Lightbox({ attachment, onClose, onError }: { attachment: Attachm
       window.removeEventListener('keydown', onKey, true);
       previous?.focus?.();
     };
-  }, [onClose]);
+  }, []);
   const label = attachment.description || attachment.filename;
   return createPortal(
     <div
