@@ -300,6 +300,16 @@ test('too large: over the server limit fails in words with Retry; over 25 MB is 
   await row.getByRole('button', { name: 'Discard' }).click();
   await row.waitFor({ state: 'detached' });
 
+  // Past the server's cap on a whole request (10 files × its limit + 1 MB) it answers before
+  // reading the body, without naming a file.
+  await dispatchFiles(alice, 'section.chat', 'drop', [{ name: 'huger.bin', type: 'application/octet-stream', size: 12 * SERVER_LIMIT }]);
+  await composer(alice).fill('far too big');
+  await composer(alice).press('Enter');
+  const capped = messageRow(alice, 'far too big');
+  await capped.getByRole('alert').filter({ hasText: 'The upload is too large for this server.' }).waitFor();
+  await capped.getByRole('button', { name: 'Discard' }).click();
+  await capped.waitFor({ state: 'detached' });
+
   await dispatchFiles(alice, 'section.chat', 'drop', [{ name: 'movie.mkv', type: 'video/x-matroska', size: 25 * 1024 * 1024 + 1 }]);
   await alice.getByRole('alert').filter({ hasText: 'movie.mkv is too large: files can be up to 25 MB.' }).waitFor();
   assert.equal(await alice.getByRole('list', { name: 'Files to upload' }).count(), 0, 'nothing was added');

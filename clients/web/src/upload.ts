@@ -112,7 +112,9 @@ export interface UploadProgress {
 export function describeUploadError(e: unknown): string {
   if (e instanceof ApiError) {
     if (e.status === 413) {
-      return e.code === 40005 && e.message && !/^413/.test(e.message) ? e.message : 'The upload is too large for this server.';
+      // The server names the file when one is over its limit ("Request entity too large: x is
+      // over the 25 MB limit."); a whole request over its cap gets the bare phrase.
+      return /too large:/i.test(e.message) ? e.message : 'The upload is too large for this server.';
     }
     if (e.status === 403 && e.code === 50013) return 'You do not have permission to attach files in this channel.';
     if (e.code === 50035 && e.fieldErrors.length) {

@@ -61,6 +61,7 @@ describe('upload errors in words', () => {
   test('413 with the server message, 403 about files, 50035 about the count', () => {
     expect(describeUploadError(new ApiError(413, 40005, 'Request entity too large: a.bin is over the 1 MB limit.'))).toBe('Request entity too large: a.bin is over the 1 MB limit.');
     expect(describeUploadError(new ApiError(413, 0, '413: Payload Too Large'))).toBe('The upload is too large for this server.');
+    expect(describeUploadError(new ApiError(413, 40005, 'Request entity too large'))).toBe('The upload is too large for this server.');
     expect(describeUploadError(new ApiError(403, 50013, 'Missing Permissions'))).toBe('You do not have permission to attach files in this channel.');
     expect(describeUploadError(new ApiError(400, 50035, 'Invalid Form Body', [{ path: 'files', code: 'BASE_TYPE_MAX_LENGTH', message: 'Must be 10 or fewer in length.' }])))
       .toBe('Too many files: Must be 10 or fewer in length.');
