@@ -315,6 +315,25 @@ test('too large: over the server limit fails in words with Retry; over 25 MB is 
   assert.equal(await alice.getByRole('list', { name: 'Files to upload' }).count(), 0, 'nothing was added');
 });
 
+test('without Attach Files, bob has no + and files dropped on the chat are not taken', async () => {
+  // Alice denies ATTACH_FILES (1 << 15) to @everyone in #general, over the API.
+  await alice.evaluate(async () => {
+    const { token } = JSON.parse(localStorage.getItem('together.tokens'));
+    const api = (path, init = {}) => fetch(`/api/v10${path}`, { ...init, headers: { authorization: `Bearer ${token}`, 'content-type': 'application/json' } })
+      .then((r) => (r.status === 204 ? null : r.json()));
+    const [guild] = await api('/users/@me/guilds');
+    const general = (await api(`/guilds/${guild.id}/channels`)).find((c) => c.name === 'general' && c.type === 0);
+    await api(`/channels/${general.id}/permissions/${guild.id}`, { method: 'PUT', body: JSON.stringify({ type: 0, allow: '0', deny: String(1 << 15) }) });
+  });
+  await bob.getByRole('button', { name: 'Upload a file' }).waitFor({ state: 'detached' });
+  await dispatchFiles(bob, 'section.chat', 'drop', [{ name: 'nope.txt', type: 'text/plain', bytes: Buffer.from('no') }]);
+  await dispatchFiles(bob, '[aria-label="Message #general"]', 'paste', [{ name: 'nope.png', type: 'image/png', bytes: png(10, 10, [1, 2, 3]) }]);
+  await bob.waitForTimeout(300); // an absence: give a wrongly added tray the time to render
+  assert.equal(await bob.getByRole('list', { name: 'Files to upload' }).count(), 0);
+  // Alice owns the server: she keeps hers.
+  assert.equal(await alice.getByRole('button', { name: 'Upload a file' }).count(), 1);
+});
+
 test('alice sets an avatar; bob sees it in the member list and on her messages', async () => {
   await alice.getByRole('button', { name: 'Set status' }).click();
   await alice.getByRole('menuitem', { name: 'My Account (avatar)' }).click();
