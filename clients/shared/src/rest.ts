@@ -231,8 +231,9 @@ export class RestClient {
   myGuilds() {
     return this.request<Guild[]>('GET', '/users/@me/guilds');
   }
-  createGuild(name: string) {
-    return this.request<Guild>('POST', '/guilds', { body: { name } });
+  /** `icon`: an optional data URI, as on Discord. */
+  createGuild(name: string, icon?: string | null) {
+    return this.request<Guild>('POST', '/guilds', { body: icon ? { name, icon } : { name } });
   }
   guild(id: Snowflake) {
     return this.request<Guild>('GET', `/guilds/${id}`, { query: { with_counts: true } });

@@ -142,8 +142,12 @@ test('alice and bob share a server', async () => {
   await alice.getByText('You are not in any server yet.').waitFor();
   await alice.getByRole('button', { name: 'Create a server' }).first().click();
   await alice.getByLabel('Server name').fill('Photo Club');
+  // An icon picked while creating it goes with the create call.
+  await alice.getByLabel('Choose an icon image').setInputFiles({ name: 'club.png', mimeType: 'image/png', buffer: png(64, 64, [255, 0, 0]) });
+  await alice.getByRole('button', { name: 'Change the server icon' }).locator('img').waitFor();
   await alice.getByRole('button', { name: 'Create', exact: true }).click();
   await alice.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
+  await alice.getByRole('button', { name: 'Photo Club' }).locator('img[src^="/icons/"]').waitFor();
   await alice.getByRole('button', { name: 'Server menu' }).click();
   await alice.getByRole('menuitem', { name: 'Invite People' }).click();
   const code = await alice.getByLabel('Invite link').getAttribute('data-invite-code');
@@ -377,14 +381,19 @@ test('alice sets an avatar; bob sees it in the member list and on her messages',
 // sends GUILD_MEMBER_UPDATE / PRESENCE_UPDATE with the new user); today only USER_UPDATE to her.
 test.todo('bob sees a new avatar without alice sending anything');
 
-test('alice sets the server icon; it replaces the initials in bob\'s server rail', async () => {
+test('alice changes the server icon in settings; bob\'s rail shows the new one at once', async () => {
+  const icon = bob.getByRole('button', { name: 'Photo Club' }).locator('img');
+  const before = await icon.getAttribute('src'); // the icon chosen at creation
+  assert.match(before, /^\/icons\/\d+\/[0-9a-f]{32}\.webp\?size=128$/);
   await alice.getByRole('button', { name: 'Server menu' }).click();
   await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
   await alice.getByLabel('Choose an icon image').setInputFiles({ name: 'icon.png', mimeType: 'image/png', buffer: png(128, 128, [0, 200, 80]) });
   await alice.getByRole('button', { name: 'Save Icon' }).click();
   await alice.getByRole('button', { name: 'Remove Icon' }).waitFor();
   await alice.getByRole('button', { name: 'Close settings' }).click();
-  const icon = bob.getByRole('button', { name: 'Photo Club' }).locator('img');
-  await icon.waitFor();
+  await bob.waitForFunction((old) => {
+    const img = [...document.querySelectorAll('.server-rail img')][0];
+    return img && img.getAttribute('src') !== old && img.complete && img.naturalWidth > 0;
+  }, before);
   assert.match(await icon.getAttribute('src'), /^\/icons\/\d+\/[0-9a-f]{32}\.webp\?size=128$/);
 });

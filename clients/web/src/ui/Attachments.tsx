@@ -315,3 +315,9 @@ export function useDropZone(channelName: string, enabled: boolean, onFiles: (fil
   ) : null;
   return { handlers, overlay };
 }
+
+/** Attachment names as one line of text, where messages are listed without their files drawn (search, pins). */
+export function AttachmentNames({ m }: { m: { attachments?: Attachment[] } }) {
+  if (!m.attachments?.length) return null;
+  return <span className="hint attachment-names">Attachments: {m.attachments.map((a) => a.filename).join(', ')}</span>;
+}

@@ -8,7 +8,7 @@ import { describeError } from '../session';
 import { Markdown, type MentionNames } from '../markdown';
 import { P, channelPermissions, has } from '../permissions';
 import { filesOf } from '../upload';
-import { AttachButton, Attachments, UploadStatus, UploadTray, useAddFiles, useDropZone } from './Attachments';
+import { AttachButton, AttachmentNames, Attachments, UploadStatus, UploadTray, useAddFiles, useDropZone } from './Attachments';
 import { UserAvatar } from './Avatar';
 
 const GROUP_MS = 7 * 60_000;
@@ -486,6 +486,7 @@ function PinsPanel({ channel, guildId, names, onClose }: { channel: Channel; gui
           <li key={m.id} className="search-result">
             <span className="author">{session.data.displayName(m.author.id, guildId)}</span>
             <span className="content"><Markdown text={m.content} names={names} /></span>
+            <AttachmentNames m={m} />
           </li>
         ))}
       </ol>

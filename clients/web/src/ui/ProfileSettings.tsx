@@ -132,3 +132,47 @@ export function GuildIconEditor({ guildId }: { guildId: string }) {
     />
   );
 }
+
+/** An icon chosen while creating a server: picked and previewed here, sent with the create call. */
+export function IconField({ value, onChange, name }: { value: string | null; onChange: (dataUri: string | null) => void; name: string }) {
+  const input = useRef<HTMLInputElement>(null);
+  const [error, setError] = useState<string | null>(null);
+  const pick = async (file: File | undefined) => {
+    setError(null);
+    if (!file) return;
+    const problem = checkAvatarFile(file);
+    if (problem) {
+      setError(problem);
+      return;
+    }
+    try {
+      onChange(await readAsDataUri(file));
+    } catch (e) {
+      setError(describeError(e));
+    }
+  };
+  return (
+    <div className="image-editor">
+      <button type="button" className="image-editor-preview icon" aria-label={value ? 'Change the server icon' : 'Add a server icon'} onClick={() => input.current?.click()}>
+        {value ? <img src={value} alt="" /> : <span aria-hidden="true">{name.trim() ? initials(name) : '+'}</span>}
+      </button>
+      <input
+        ref={input}
+        className="sr-only"
+        type="file"
+        tabIndex={-1}
+        accept="image/png,image/jpeg,image/gif,image/webp"
+        aria-label="Choose an icon image"
+        onChange={(e) => {
+          void pick(e.target.files?.[0]);
+          e.target.value = '';
+        }}
+      />
+      <div className="image-editor-actions">
+        <p className="hint">An icon is optional: PNG, JPEG, GIF or WebP, up to 10 MB.</p>
+        {value && <button type="button" onClick={() => onChange(null)}>Remove Icon</button>}
+        {error && <p className="form-error" role="alert">{error}</p>}
+      </div>
+    </div>
+  );
+}
