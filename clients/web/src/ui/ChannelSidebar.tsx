@@ -5,10 +5,10 @@ import { useSession } from '../context';
 import { useCollection } from '../state/collection';
 import { describeError } from '../session';
 import { InviteDialog, Modal } from './Dialogs';
-import { ServerSettings, settingsTabs } from './ServerSettings';
-import { guildPermissions } from '../permissions';
 import { UserAvatar } from './Avatar';
 import { ProfileDialog } from './ProfileSettings';
+import { ServerSettings, settingsTabs } from './ServerSettings';
+import { guildPermissions } from '../permissions';
 
 const byPosition = (a: Channel, b: Channel) => a.position - b.position || compareIds(a.id, b.id);
 
