@@ -208,6 +208,17 @@ test('an image from the file picker: tray, send, bob sees the preview live and o
   await box.waitFor();
   await bob.mouse.click(5, 5);
   await box.waitFor({ state: 'detached' });
+
+  // On a phone the preview narrows and keeps its shape (600×400 → 3:2).
+  await bob.setViewportSize({ width: 360, height: 740 });
+  try {
+    const r = await preview.boundingBox();
+    assert.ok(r.width < 330, `preview ${r.width}px wide on a 360px screen`);
+    assert.ok(Math.abs(r.width / r.height - 1.5) < 0.02, `aspect ${r.width}×${r.height}`);
+    await bob.screenshot({ path: join(shots, 'files-phone.png') });
+  } finally {
+    await bob.setViewportSize({ width: 1280, height: 800 });
+  }
 });
 
 test('an expired link is refreshed through refresh-urls and the image loads', async () => {

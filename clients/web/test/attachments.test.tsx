@@ -26,7 +26,7 @@ describe('attachments in messages', () => {
   test('an image is a button sized from width/height, loading the thumbnail', () => {
     const html = render(<Attachments m={message([att({ description: 'a wide <b>view</b>' })])} />);
     expect(html).toContain('aria-label="Open image a.png"');
-    expect(html).toContain('style="width:400px;height:200px"');
+    expect(html).toContain('style="width:400px;aspect-ratio:400 / 200"');
     expect(html).toContain(`src="${signed('a.png').replace(/&/g, '&amp;')}width=400&amp;height=200"`);
     expect(html).toContain('alt="a wide &lt;b&gt;view&lt;/b&gt;"');
     expect(html).not.toContain('<b>');

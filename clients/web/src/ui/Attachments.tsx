@@ -96,7 +96,7 @@ function ImageAttachment({ a, spoiler, refresh, failed, attempt }: { a: Attachme
   const alt = a.description || a.filename;
   if (failed) {
     return (
-      <div className="attachment-image broken" style={{ width: size.width, height: size.height }} role="img" aria-label={`${a.filename}: no longer available`}>
+      <div className="attachment-image broken" style={{ width: size.width, aspectRatio: `${size.width} / ${size.height}` }} role="img" aria-label={`${a.filename}: no longer available`}>
         <span className="hint">This image is no longer available.</span>
       </div>
     );
@@ -105,7 +105,7 @@ function ImageAttachment({ a, spoiler, refresh, failed, attempt }: { a: Attachme
   return (
     <>
       <Spoiler hidden={spoiler} what="image">
-        <button className="attachment-image" style={{ width: size.width, height: size.height }} aria-label={`Open image ${a.filename}`} onClick={() => setOpen(true)}>
+        <button className="attachment-image" style={{ width: size.width, aspectRatio: `${size.width} / ${size.height}` }} aria-label={`Open image ${a.filename}`} onClick={() => setOpen(true)}>
           {img}
         </button>
       </Spoiler>
