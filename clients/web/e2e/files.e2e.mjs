@@ -194,6 +194,16 @@ test('an image from the file picker: tray, send, bob sees the preview live and o
   assert.equal(await full.evaluate((el) => el.naturalWidth), 600, 'the lightbox shows the original');
   await bob.screenshot({ path: join(shots, 'files-lightbox.png') });
   assert.match(await box.getByRole('link', { name: 'Open original' }).getAttribute('href'), /sunset\.png\?ex=/);
+  // "Open original" opens the file in a tab; the service worker must not keep it as the app shell.
+  await bob.waitForFunction(() => !!navigator.serviceWorker?.controller);
+  const [tab] = await Promise.all([bob.context().waitForEvent('page'), box.getByRole('link', { name: 'Open original' }).click()]);
+  await tab.waitForLoadState('load');
+  assert.match(tab.url(), /\/attachments\/\d+\/\d+\/sunset\.png\?ex=/);
+  await tab.close();
+  assert.ok(await bob.evaluate(async () => (await (await caches.match('/index.html'))?.text())?.includes('<div id="root">')),
+    'the cached app shell is still the app');
+  await box.getByRole('link', { name: 'Open original' }).focus();
+  await bob.keyboard.press('Shift+Tab');
   assert.equal(await bob.evaluate(() => document.activeElement?.getAttribute('aria-label')), 'Close image');
   // Keyboard: Tab moves between "Open original" and Close without leaving the lightbox.
   await bob.keyboard.press('Tab');
