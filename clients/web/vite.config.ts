@@ -7,6 +7,10 @@ const server = process.env.TOGETHER_SERVER ?? 'http://127.0.0.1:8080';
 const proxy = {
   '/api': { target: server },
   '/gateway': { target: server, ws: true },
+  // Files live at Discord's CDN paths, at the root.
+  '/attachments': { target: server },
+  '/avatars': { target: server },
+  '/icons': { target: server },
 };
 
 export default defineConfig({

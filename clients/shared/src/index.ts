@@ -4,3 +4,5 @@ export * from './types';
 export * from './rest';
 export * from './gateway';
 export * from './catchup';
+export * from './files';
+export * from './upload';

@@ -3,6 +3,8 @@ import type { TokenStore, Tokens } from './tokens';
 import type {
   AuditLog, AuthResponse, Channel, Guild, Invite, Member, Message, Role, Snowflake, User,
 } from './types';
+import { buildMessageForm, type MessagePayload, type OutgoingFile } from './files';
+import { UploadNetworkError, xhrUpload, type UploadFn } from './upload';
 
 export type FetchLike = (input: string, init?: RequestInit) => Promise<Response>;
 
@@ -25,6 +27,8 @@ export interface RestOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Called when the session is gone (refresh refused): the app shows the login screen. */
   onLoggedOut?: () => void;
+  /** Multipart uploads with progress; XMLHttpRequest by default. */
+  upload?: UploadFn;
 }
 
 interface RequestOptions {
@@ -170,8 +174,11 @@ export class RestClient {
     } catch (e) {
       throw new NetworkError(`Could not reach the server (${method} ${path})`, e);
     }
-    if (res.status === 204) return undefined as T;
-    const text = await res.text();
+    return this.parse<T>(res.status, res.statusText, res.status === 204 ? '' : await res.text(), (n) => res.headers.get(n));
+  }
+
+  private parse<T>(status: number, statusText: string, text: string, header: (name: string) => string | null): T {
+    if (status === 204) return undefined as T;
     let body: unknown = undefined;
     if (text) {
       try {
@@ -180,11 +187,11 @@ export class RestClient {
         body = text;
       }
     }
-    if (!res.ok) {
-      const err = errorFromBody(res.status, body, res.statusText);
+    if (status < 200 || status > 299) {
+      const err = errorFromBody(status, body, statusText);
       if (err instanceof RateLimitError && !(body && typeof body === 'object' && 'retry_after' in body)) {
-        const header = Number(res.headers.get('retry-after'));
-        if (header > 0) throw new RateLimitError(err.code, err.message, header, err.global, body);
+        const retryAfter = Number(header('retry-after'));
+        if (retryAfter > 0) throw new RateLimitError(err.code, err.message, retryAfter, err.global, body);
       }
       throw err;
     }
@@ -209,6 +216,10 @@ export class RestClient {
   me() {
     return this.request<User>('GET', '/users/@me');
   }
+  /** `avatar`: a data URI (`data:image/png;base64,…`) or null to remove it. */
+  updateMe(body: { avatar?: string | null; global_name?: string | null }) {
+    return this.request<User>('PATCH', '/users/@me', { body });
+  }
   user(id: Snowflake) {
     return this.request<User>('GET', `/users/${id}`);
   }
@@ -220,8 +231,9 @@ export class RestClient {
   myGuilds() {
     return this.request<Guild[]>('GET', '/users/@me/guilds');
   }
-  createGuild(name: string) {
-    return this.request<Guild>('POST', '/guilds', { body: { name } });
+  /** `icon`: an optional data URI, as on Discord. */
+  createGuild(name: string, icon?: string | null) {
+    return this.request<Guild>('POST', '/guilds', { body: icon ? { name, icon } : { name } });
   }
   guild(id: Snowflake) {
     return this.request<Guild>('GET', `/guilds/${id}`, { query: { with_counts: true } });
@@ -235,7 +247,8 @@ export class RestClient {
   createChannel(guildId: Snowflake, body: { name: string; type?: number; parent_id?: Snowflake | null }) {
     return this.request<Channel>('POST', `/guilds/${guildId}/channels`, { body });
   }
-  updateGuild(guildId: Snowflake, body: Partial<Pick<Guild, 'name' | 'description' | 'system_channel_id'>>) {
+  /** `icon`: a data URI (`data:image/png;base64,…`) or null to remove it. */
+  updateGuild(guildId: Snowflake, body: Partial<Pick<Guild, 'name' | 'description' | 'system_channel_id' | 'icon'>>) {
     return this.request<Guild>('PATCH', `/guilds/${guildId}`, { body });
   }
   updateChannel(channelId: Snowflake, body: { name?: string; topic?: string | null; parent_id?: Snowflake | null; position?: number; rate_limit_per_user?: number }) {
@@ -317,6 +330,56 @@ export class RestClient {
   }
   sendMessage(channelId: Snowflake, body: { content: string; nonce?: string; enforce_nonce?: boolean; message_reference?: { message_id: Snowflake } }) {
     return this.request<Message>('POST', `/channels/${channelId}/messages`, { body });
+  }
+  /**
+   * A message with files, as Discord takes it: multipart `payload_json` + `files[n]`, sent with
+   * upload progress. A 401 refreshes the token and sends again once; failures are the same typed
+   * errors as `request` (413 code 40005, 400 code 50035, 403 code 50013); `signal` cancels
+   * (UploadCancelledError).
+   */
+  async sendMessageWithFiles(
+    channelId: Snowflake,
+    payload: MessagePayload,
+    files: ReadonlyArray<OutgoingFile>,
+    o: { onProgress?: (loaded: number, total: number) => void; signal?: AbortSignal } = {},
+  ): Promise<Message> {
+    const upload = this.opts.upload ?? xhrUpload;
+    const path = `/channels/${channelId}/messages`;
+    const body = buildMessageForm(payload, files);
+    let retried401 = false;
+    for (let attempt = 0; ; attempt++) {
+      const token = await this.accessToken();
+      let res;
+      try {
+        res = await upload({ method: 'POST', url: this.base + path, headers: { authorization: `Bearer ${token}` }, body, onProgress: o.onProgress, signal: o.signal });
+      } catch (e) {
+        if (e instanceof UploadNetworkError) throw new NetworkError(e.message, e);
+        throw e;
+      }
+      try {
+        return this.parse<Message>(res.status, res.statusText, res.text, res.header);
+      } catch (e) {
+        if (e instanceof ApiError && e.status === 401 && !retried401) {
+          retried401 = true;
+          const seen = this.tokens.load();
+          if (!seen) throw e;
+          if (seen.token === token) await this.refresh(seen.refreshToken);
+          continue;
+        }
+        if (e instanceof RateLimitError && !NO_RETRY_CODES.has(e.code)
+          && attempt < (this.opts.maxRetries ?? 3) && e.retryAfter <= (this.opts.maxRetryAfter ?? 10)) {
+          await this.sleep(Math.ceil(e.retryAfter * 1000));
+          continue;
+        }
+        throw e;
+      }
+    }
+  }
+  /** Discord's POST /attachments/refresh-urls: fresh signed URLs for expired ones still readable. */
+  async refreshUrls(urls: string[]): Promise<Map<string, string>> {
+    const res = await this.request<{ refreshed_urls: Array<{ original: string; refreshed: string }> }>(
+      'POST', '/attachments/refresh-urls', { body: { attachment_urls: urls } });
+    return new Map(res.refreshed_urls.map((r) => [r.original, r.refreshed]));
   }
   editMessage(channelId: Snowflake, messageId: Snowflake, content: string) {
     return this.request<Message>('PATCH', `/channels/${channelId}/messages/${messageId}`, { body: { content } });

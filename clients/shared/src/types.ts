@@ -141,6 +141,21 @@ export interface Reaction {
   emoji: Emoji;
 }
 
+/** Discord's attachment object; `url` is absolute, signed and expires (see refresh-urls). */
+export interface Attachment {
+  id: Snowflake;
+  filename: string;
+  description?: string | null;
+  content_type?: string;
+  size: number;
+  url: string;
+  proxy_url: string;
+  width?: number | null;
+  height?: number | null;
+  /** Bit 3 (8) = IS_SPOILER. */
+  flags?: number;
+}
+
 export interface Message {
   id: Snowflake;
   channel_id: Snowflake;
@@ -157,6 +172,7 @@ export interface Message {
   mention_roles?: Snowflake[];
   mention_everyone?: boolean;
   reactions?: Reaction[];
+  attachments?: Attachment[];
   referenced_message?: Message | null;
   message_reference?: { message_id?: Snowflake; channel_id?: Snowflake; guild_id?: Snowflake };
 }

@@ -1,6 +1,7 @@
 // Together's service worker: caches the app shell (index.html and the hashed build assets) so the
 // app starts offline and installs as a PWA. The API and the gateway are never cached.
-const CACHE = 'together-shell-v1';
+// v2: a v1 cache may hold an attachment opened in a tab as its /index.html.
+const CACHE = 'together-shell-v2';
 const SHELL = ['/', '/index.html', '/manifest.webmanifest', '/icon.svg', '/icon-192.png', '/icon-512.png'];
 
 self.addEventListener('install', (event) => {
@@ -20,6 +21,9 @@ self.addEventListener('fetch', (event) => {
   const url = new URL(req.url);
   if (req.method !== 'GET' || url.origin !== self.location.origin) return;
   if (url.pathname.startsWith('/api/') || url.pathname.startsWith('/gateway')) return;
+  // Files (attachments, avatars, icons) are the server's, never the shell: opening one in a tab is
+  // a navigation whose answer must not be stored as /index.html.
+  if (/^\/(attachments|avatars|icons)\//.test(url.pathname)) return;
 
   if (req.mode === 'navigate') {
     // Network first for pages so a new deploy shows at once; the cached shell when offline.

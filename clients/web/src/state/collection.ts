@@ -86,5 +86,6 @@ export class Collection<K, V> {
 
 /** Re-render when the collection changes; returns its version (use it as a memo key). */
 export function useCollection<K, V>(c: Collection<K, V>): number {
-  return useSyncExternalStore(c.subscribe, () => c.version);
+  // The third argument lets components that read stores render on the server too (unit tests).
+  return useSyncExternalStore(c.subscribe, () => c.version, () => c.version);
 }

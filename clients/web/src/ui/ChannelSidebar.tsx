@@ -5,6 +5,8 @@ import { useSession } from '../context';
 import { useCollection } from '../state/collection';
 import { describeError } from '../session';
 import { InviteDialog, Modal } from './Dialogs';
+import { UserAvatar } from './Avatar';
+import { ProfileDialog } from './ProfileSettings';
 import { ServerSettings, settingsTabs } from './ServerSettings';
 import { guildPermissions } from '../permissions';
 import { VoiceButtons, VoicePanel, VoiceParticipants, canConnect, useVoice } from './Voice';
@@ -157,13 +159,14 @@ function UserPanel() {
   useCollection(data.users);
   useCollection(data.presences);
   const [open, setOpen] = useState(false);
+  const [profile, setProfile] = useState(false);
   const me = data.selfId ? data.users.get(data.selfId) : undefined;
   const status = (data.selfId && data.presences.get(data.selfId)) || 'online';
   return (
     <footer className="user-panel">
       {/* The avatar and name open the status menu, as on Discord; the icons are voice controls. */}
       <button className="user-button" aria-label={`Set status (${me?.global_name || me?.username || 'you'})`} aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
-        <span className={`avatar status-${status}`} aria-hidden="true">{me ? [...me.username][0].toUpperCase() : '?'}</span>
+        {me ? <UserAvatar userId={me.id} px={32} status={status} /> : <span className={`avatar status-${status}`} aria-hidden="true">?</span>}
         <span className="user-name" data-testid="self-name">{me?.global_name || me?.username || '…'}</span>
       </button>
       <VoiceButtons />
@@ -177,8 +180,10 @@ function UserPanel() {
               </button>
             </li>
           ))}
+          <li role="none"><button role="menuitem" onClick={() => { setOpen(false); setProfile(true); }}>My Account (avatar)</button></li>
         </ul>
       )}
+      {profile && <ProfileDialog onClose={() => setProfile(false)} />}
     </footer>
   );
 }

@@ -7,6 +7,9 @@ import type { ServerData, StoredMessage } from '../state/data';
 import { describeError } from '../session';
 import { Markdown, type MentionNames } from '../markdown';
 import { P, channelPermissions, has } from '../permissions';
+import { filesOf } from '../upload';
+import { AttachButton, AttachmentNames, Attachments, UploadStatus, UploadTray, useAddFiles, useDropZone } from './Attachments';
+import { UserAvatar } from './Avatar';
 
 const GROUP_MS = 7 * 60_000;
 const QUICK_REACTIONS = ['👍', '❤️', '😂', '🎉', '😮', '😢'];
@@ -47,6 +50,9 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
     ? new Date(self.communication_disabled_until) : null;
   const canSend = has(perms, P.SEND_MESSAGES) && !timedOutUntil;
   const canManage = has(perms, P.MANAGE_MESSAGES);
+  const canAttach = canSend && has(perms, P.ATTACH_FILES);
+  const files = useAddFiles(channel.id);
+  const drop = useDropZone(channel.name, canAttach, files.add);
   const [pinsOpen, setPinsOpen] = useState(false);
   const [loadError, setLoadError] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
@@ -88,6 +94,27 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
     else if (!a || a.atBottom) el.scrollTop = el.scrollHeight;
     anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: true, older: false };
   }, [lastId, firstId, list.length]);
+
+  // The list's box changes size without new messages too: the upload tray or reply bar opens
+  // under it, a player's controls appear. Whoever was at the bottom stays there. "At the bottom"
+  // is judged from the geometry before the change, as the scroll event it may cause comes later.
+  const lastClientHeight = useRef(0);
+  useEffect(() => {
+    const el = listRef.current;
+    if (!el || typeof ResizeObserver === 'undefined') return;
+    lastClientHeight.current = el.clientHeight;
+    const observer = new ResizeObserver(() => {
+      const a = anchor.current;
+      const wasAtBottom = !a || a.height - a.top - lastClientHeight.current < 40;
+      lastClientHeight.current = el.clientHeight;
+      if (!wasAtBottom) return;
+      el.scrollTop = el.scrollHeight;
+      anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: true, older: false };
+    });
+    observer.observe(el);
+    for (const child of el.children) observer.observe(child);
+    return () => observer.disconnect();
+  }, []);
 
   const onScroll = () => {
     const el = listRef.current;
@@ -148,7 +175,8 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
   };
 
   return (
-    <section className="chat" aria-label={`#${channel.name}`}>
+    <section className="chat drop-target" aria-label={`#${channel.name}`} {...drop.handlers}>
+      {drop.overlay}
       <div className="message-scroller" ref={listRef} onScroll={onScroll}>
         {timeline && !timeline.hasMore && (
           <div className="channel-start">
@@ -168,6 +196,7 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
       {pinsOpen && <PinsPanel channel={channel} guildId={guildId} names={names} onClose={() => setPinsOpen(false)} />}
       <TypingIndicator channelId={channel.id} guildId={guildId} />
       <Composer
+        files={{ ...files, canAttach }}
         drafts={drafts}
         disabledReason={canSend ? null : timedOutUntil ? `You are timed out until ${timedOutUntil.toLocaleString()}.` : 'You do not have permission to send messages in this channel.'} channel={channel} inputRef={composerRef} onEditLast={editLast} replyTo={replyTo} clearReply={() => setReplyTo(null)} guildId={guildId} />
     </section>
@@ -212,7 +241,7 @@ const MessageRow = memo(function MessageRow(props: {
     >
       {!grouped && (
         <div className="message-header">
-          <span className="avatar" aria-hidden="true">{[...author][0]?.toUpperCase()}</span>
+          <UserAvatar userId={m.author.id} guildId={guildId} />
           <span className="author" style={{ color }}>{author}</span>
           <time dateTime={stamp.toISOString()}>{stamp.toLocaleString(undefined, { dateStyle: 'short', timeStyle: 'short' })}</time>
         </div>
@@ -236,11 +265,13 @@ const MessageRow = memo(function MessageRow(props: {
           {m.edited_timestamp && <span className="edited" title={new Date(m.edited_timestamp).toLocaleString()}> (edited)</span>}
         </div>
       )}
+      <Attachments m={m} />
+      {m.pending && <UploadStatus m={m} />}
       {m.pending === 'failed' && (
         <div className="send-error" role="alert">
           {m.error ?? 'Could not send.'}{' '}
-          <button className="link" onClick={() => session.retry(m.channel_id, m.id)}>Retry</button>{' '}
-          <button className="link" onClick={() => session.discard(m.channel_id, m.id)}>Discard</button>
+          <button className="link" onClick={() => (filesOf(session).owns(m.id) ? filesOf(session).retry(m.channel_id, m.id) : session.retry(m.channel_id, m.id))}>Retry</button>{' '}
+          <button className="link" onClick={() => (filesOf(session).owns(m.id) ? filesOf(session).cancel(m.channel_id, m.id) : session.discard(m.channel_id, m.id))}>Discard</button>
         </div>
       )}
       {!!m.reactions?.length && (
@@ -362,9 +393,13 @@ function Composer(props: {
   clearReply: () => void;
   disabledReason: string | null;
   drafts: Map<string, string>;
+  files: ReturnType<typeof useAddFiles> & { canAttach: boolean };
 }) {
-  const { channel, inputRef, onEditLast, replyTo, clearReply, guildId, disabledReason, drafts } = props;
+  const { channel, inputRef, onEditLast, replyTo, clearReply, guildId, disabledReason, drafts, files } = props;
   const session = useSession();
+  const sender = filesOf(session);
+  useCollection(sender.drafts.byChannel);
+  const waiting = sender.drafts.get(channel.id);
   const [text, setTextState] = useState(() => drafts.get(channel.id) ?? '');
   const setText = (v: string) => {
     setTextState(v);
@@ -375,10 +410,13 @@ function Composer(props: {
     if (e.key === 'Enter' && !e.shiftKey && !e.nativeEvent.isComposing) {
       e.preventDefault();
       const content = text.trim();
-      if (!content) return;
+      if (!content && !waiting.length) return;
       setText('');
       session.stoppedTyping(channel.id);
-      void session.send(channel.id, content, undefined, replyTo?.id);
+      files.clearError();
+      // A message may be files only; with files it goes as multipart with upload progress.
+      if (waiting.length) void sender.send(channel.id, content, sender.drafts.take(channel.id), replyTo?.id);
+      else void session.send(channel.id, content, undefined, replyTo?.id);
       clearReply();
     } else if (e.key === 'Escape' && replyTo) {
       clearReply();
@@ -394,21 +432,33 @@ function Composer(props: {
           <button type="button" className="icon-button" aria-label="Cancel reply" onClick={clearReply}>✕</button>
         </div>
       )}
-      <textarea
-        ref={inputRef}
-        aria-label={`Message #${channel.name}`}
-        placeholder={disabledReason ?? `Message #${channel.name}`}
-        disabled={!!disabledReason}
-        rows={1}
-        maxLength={2000}
-        value={text}
-        autoFocus
-        onChange={(e) => {
-          setText(e.target.value);
-          if (e.target.value) session.typing(channel.id);
-        }}
-        onKeyDown={onKeyDown}
-      />
+      <UploadTray channelId={channel.id} />
+      {files.error && <p className="form-error files-error" role="alert">{files.error}</p>}
+      <div className="composer-row">
+        {files.canAttach && <AttachButton onFiles={files.add} />}
+        <textarea
+          ref={inputRef}
+          aria-label={`Message #${channel.name}`}
+          placeholder={disabledReason ?? `Message #${channel.name}`}
+          disabled={!!disabledReason}
+          rows={1}
+          maxLength={2000}
+          value={text}
+          autoFocus
+          onChange={(e) => {
+            setText(e.target.value);
+            if (e.target.value) session.typing(channel.id);
+          }}
+          onKeyDown={onKeyDown}
+          onPaste={(e) => {
+            // Screenshots and copied files arrive as clipboard files; text pastes stay text.
+            if (files.canAttach && e.clipboardData.files.length) {
+              e.preventDefault();
+              files.add(e.clipboardData.files);
+            }
+          }}
+        />
+      </div>
     </form>
   );
 }
@@ -436,6 +486,7 @@ function PinsPanel({ channel, guildId, names, onClose }: { channel: Channel; gui
           <li key={m.id} className="search-result">
             <span className="author">{session.data.displayName(m.author.id, guildId)}</span>
             <span className="content"><Markdown text={m.content} names={names} /></span>
+            <AttachmentNames m={m} />
           </li>
         ))}
       </ol>

@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent, type ReactNode } from 'rea
 import type { Invite } from '@together/shared';
 import { useSession } from '../context';
 import { describeError } from '../session';
+import { IconField } from './ProfileSettings';
 
 /** A modal dialog: labelled, focus moved inside, Escape closes, focus returns on close. */
 export function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
@@ -32,13 +33,14 @@ export function Modal({ title, onClose, children }: { title: string; onClose: ()
 export function CreateDialog({ onClose, onCreated }: { onClose: () => void; onCreated: (id: string) => void }) {
   const session = useSession();
   const [name, setName] = useState('');
+  const [icon, setIcon] = useState<string | null>(null);
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   async function submit(e: FormEvent) {
     e.preventDefault();
     setBusy(true);
     try {
-      const g = await session.rest.createGuild(name.trim());
+      const g = await session.rest.createGuild(name.trim(), icon);
       onCreated(g.id);
     } catch (err) {
       setError(describeError(err));
@@ -53,6 +55,7 @@ export function CreateDialog({ onClose, onCreated }: { onClose: () => void; onCr
           Server name
           <input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} />
         </label>
+        <IconField value={icon} onChange={setIcon} name={name} />
         {error && <p className="form-error" role="alert">{error}</p>}
         <div className="row end">
           <button type="button" onClick={onClose}>Cancel</button>

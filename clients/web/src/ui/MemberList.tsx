@@ -1,6 +1,7 @@
 import type { Member } from '@together/shared';
 import { useSession } from '../context';
 import { useCollection } from '../state/collection';
+import { UserAvatar } from './Avatar';
 
 export function MemberList({ guildId }: { guildId: string }) {
   const { data } = useSession();
@@ -26,7 +27,7 @@ export function MemberList({ guildId }: { guildId: string }) {
     const s = status(m);
     return (
       <li key={m.user!.id} className={s === 'offline' ? 'member offline' : 'member'} data-user-id={m.user!.id}>
-        <span className={`avatar status-${s}`} aria-hidden="true">{[...name(m)][0]?.toUpperCase()}</span>
+        <UserAvatar userId={m.user!.id} guildId={guildId} px={32} status={s} />
         <span className="member-name" style={{ color: data.roleColor(m.user!.id, guildId) }}>{name(m)}</span>
         <span className="sr-only">, {s === 'dnd' ? 'do not disturb' : s}</span>
       </li>

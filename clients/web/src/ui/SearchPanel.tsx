@@ -4,6 +4,7 @@ import { useSession } from '../context';
 import { describeError } from '../session';
 import { parseSearch } from '../search';
 import { Markdown } from '../markdown';
+import { AttachmentNames } from './Attachments';
 
 /** Results of a guild message search, shown where the member list is. */
 export function SearchPanel({ guildId, text, onClose, onOpen }: { guildId: string; text: string; onClose: () => void; onOpen: (channelId: string) => void }) {
@@ -45,6 +46,7 @@ export function SearchPanel({ guildId, text, onClose, onOpen }: { guildId: strin
                 <span className="hint">#{data.channels.get(m.channel_id)?.name ?? 'unknown'} · {new Date(snowflakeTime(m.id)).toLocaleString()}</span>
                 <span className="author">{data.displayName(m.author.id, guildId)}</span>
                 <span className="content"><Markdown text={m.content} /></span>
+                <AttachmentNames m={m} />
               </button>
             </li>
           ))}

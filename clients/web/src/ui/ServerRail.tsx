@@ -1,10 +1,7 @@
 import { JoinIcon, PlusIcon } from './icons';
 import { useSession } from '../context';
 import { useCollection } from '../state/collection';
-
-export function initials(name: string) {
-  return name.split(/\s+/).filter(Boolean).map((w) => [...w][0]).join('').slice(0, 3) || '?';
-}
+import { GuildIcon } from './Avatar';
 
 export function ServerRail(props: { selected: string | null; onSelect: (id: string) => void; onCreate: () => void; onJoin: () => void }) {
   const session = useSession();
@@ -26,7 +23,7 @@ export function ServerRail(props: { selected: string | null; onSelect: (id: stri
               title={g.name}
               onClick={() => props.onSelect(g.id)}
             >
-              {initials(g.name)}
+              <GuildIcon guild={g} />
             </button>
           </li>
         ))}

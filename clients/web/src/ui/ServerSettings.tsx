@@ -4,6 +4,7 @@ import { useSession } from '../context';
 import { useCollection } from '../state/collection';
 import { describeError } from '../session';
 import { EDITABLE, P, guildPermissions, has } from '../permissions';
+import { GuildIconEditor } from './ProfileSettings';
 
 type Tab = 'overview' | 'channels' | 'roles' | 'members' | 'invites' | 'audit';
 
@@ -84,6 +85,7 @@ function Overview({ guildId }: { guildId: string }) {
   return (
     <form onSubmit={(e) => { e.preventDefault(); void run(() => session.rest.updateGuild(guildId, { name })); }}>
       <h3>Overview</h3>
+      <GuildIconEditor guildId={guildId} />
       <label>Server name<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} /></label>
       {view}
       <div className="row"><button className="primary" type="submit" disabled={name === guild.name}>Save Changes</button></div>
