@@ -65,6 +65,10 @@ public sealed class ReadyBuilder(TogetherDb db, GuildStates states, PresenceTrac
         if (me is null)
             return null;
         var voiceStates = await db.VoiceStates.AsNoTracking().Where(v => v.GuildId == guildId).ToListAsync(cancellationToken);
+        // Server mute and deafen live on the member: whoever connects later must see them too.
+        var voiceUsers = voiceStates.Select(v => v.UserId).ToList();
+        var moderated = await db.GuildMembers.AsNoTracking().Where(m => m.GuildId == guildId && voiceUsers.Contains(m.UserId))
+            .Select(m => new { m.UserId, m.Deaf, m.Mute }).ToDictionaryAsync(m => m.UserId, cancellationToken);
 
         var node = JsonSerializer.SerializeToNode(GuildObject.From(guild, roles, memberCount), GatewayJson.Options)!.AsObject();
         node["joined_at"] = JsonSerializer.SerializeToNode(me.JoinedAt, GatewayJson.Options);
@@ -84,8 +88,8 @@ public sealed class ReadyBuilder(TogetherDb db, GuildStates states, PresenceTrac
             channel_id = v.ChannelId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             user_id = v.UserId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             session_id = v.SessionId,
-            deaf = false,
-            mute = false,
+            deaf = moderated.TryGetValue(v.UserId, out var d) && d.Deaf,
+            mute = moderated.TryGetValue(v.UserId, out var m) && m.Mute,
             self_deaf = v.SelfDeaf,
             self_mute = v.SelfMute,
             self_video = v.SelfVideo,

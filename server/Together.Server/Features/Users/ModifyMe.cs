@@ -5,6 +5,7 @@ using Together.Data;
 using Together.Server.Features.Auth;
 using Together.Server.Features.Files;
 using Together.Server.Features.Gateway;
+using Together.Server.Features.Members;
 using Together.Server.Infrastructure;
 
 namespace Together.Server.Features.Users;
@@ -32,6 +33,7 @@ public static class ModifyMe
         SessionService sessions,
         IEventBus events,
         Avatars avatars,
+        TimeProvider time,
         CancellationToken cancellationToken)
     {
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == me.Id.Value && u.DeletedAt == null, cancellationToken);
@@ -103,6 +105,16 @@ public static class ModifyMe
             await sessions.RevokeOtherFamiliesAsync(user.Id, me.SessionId, cancellationToken);
         var updated = CurrentUserObject.From(user);
         events.Publish(GuildEvents.UserUpdate(updated));
+        // Everyone who shares a server sees the new name or avatar at once, as on Discord: a
+        // GUILD_MEMBER_UPDATE per guild carries the user.
+        if (usernameChanges || globalName.Present || avatar.Present)
+        {
+            var memberships = await db.GuildMembers.AsNoTracking().Include(m => m.Roles)
+                .Where(m => m.UserId == user.Id).ToListAsync(cancellationToken);
+            var publicUser = UserObject.From(user);
+            foreach (var membership in memberships)
+                events.Publish(GuildEvents.MemberUpdate(membership.GuildId, MemberObject.From(membership, publicUser, time)));
+        }
         return TypedResults.Ok(updated);
     }
 

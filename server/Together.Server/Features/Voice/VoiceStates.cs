@@ -7,6 +7,7 @@ using Together.Data.Snowflakes;
 using Together.Server.Features.Gateway;
 using Together.Server.Features.Members;
 using Together.Server.Features.Permissions;
+using Together.Server.Features.Users;
 using P = Together.Server.Features.Permissions.Permissions;
 
 namespace Together.Server.Features.Voice;
@@ -74,7 +75,7 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
             await db.SaveChangesAsync(cancellationToken);
             sfu.Leave(guildId, session.UserId);
             existing.ChannelId = 0;
-            Publish(existing, member, left: true);
+            await PublishAsync(db, existing, member, left: true, cancellationToken);
             return true;
         }
         var channel = await db.Channels.Include(c => c.PermissionOverwrites)
@@ -101,7 +102,7 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
         await db.SaveChangesAsync(cancellationToken);
         // Without SPEAK, or server-muted, nothing is forwarded from this member.
         sfu.Join(session, guildId, target, Flags(existing, member.Member, permissions), channel.Bitrate ?? Channels.ChannelRules.DefaultBitrate);
-        Publish(existing, member, left: false);
+        await PublishAsync(db, existing, member, left: false, cancellationToken);
         return true;
     }
 
@@ -124,7 +125,7 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
         var member = await scope.ServiceProvider.GetRequiredService<GuildAccess>().MemberAsync(guildId, userId, cancellationToken);
         var channel = await db.Channels.AsNoTracking().Include(c => c.PermissionOverwrites).SingleAsync(c => c.Id == state.ChannelId, cancellationToken);
         sfu.UpdateFlags(guildId, userId, Flags(state, member.Member, member.In(channel)));
-        Publish(state, member, left: false);
+        await PublishAsync(db, state, member, left: false, cancellationToken);
     }
 
     /// <summary>Moves a member to another voice channel, or disconnects them (MOVE_MEMBERS).</summary>
@@ -194,9 +195,12 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
             logger.LogInformation("Cleared {Count} voice state(s) left from before this start", cleared);
     }
 
-    private void Publish(VoiceState state, MemberAccess member, bool left)
+    private async Task PublishAsync(TogetherDb db, VoiceState state, MemberAccess member, bool left, CancellationToken cancellationToken)
     {
-        var payload = VoiceStateObject.From(state, member.Member) with { ChannelId = left ? null : state.ChannelId };
+        // With the member object, as Discord sends it: clients need no extra lookup to show who joined.
+        var user = member.Member.User ?? await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == state.UserId, cancellationToken);
+        var memberObject = user is null ? null : MemberObject.From(member.Member, UserObject.From(user), time);
+        var payload = VoiceStateObject.From(state, member.Member, memberObject) with { ChannelId = left ? null : state.ChannelId };
         events.Publish(Events.ToGuild("VOICE_STATE_UPDATE", state.GuildId, payload, Intents.GuildVoiceStates, alsoUsers: [state.UserId]));
     }
 
