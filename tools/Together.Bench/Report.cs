@@ -78,6 +78,8 @@ internal static class Report
         Console.WriteLine($"""
               {s.Participants} participants · {s.MeasuredSeconds} s measured · sent {s.PacketsSent} packets ({s.SentPerSecond}/s, {s.SendFailures} failed) · send lag p50 {s.SendLagMs.P50} ms, p99 {s.SendLagMs.P99} ms, max {s.SendLagMs.Max} ms
               | added latency | p50 {l.P50} ms | p90 {l.P90} ms | p99 {l.P99} ms | p99.9 {l.P999} ms | max {l.Max} ms | mean {l.Mean} ms | n {l.Count}
+              | first arrival | p50 {s.FirstArrivalMs.P50} ms | p99 {s.FirstArrivalMs.P99} ms | p99.9 {s.FirstArrivalMs.P999} ms | max {s.FirstArrivalMs.Max} ms (send to the first of the N − 1 receivers)
+              | spread        | p50 {s.SpreadMs.P50} ms | p99 {s.SpreadMs.P99} ms | p99.9 {s.SpreadMs.P999} ms | max {s.SpreadMs.Max} ms (first to last receiver of a packet)
               | forwarded     | {s.Received}/{s.ExpectedForwards} ({s.ForwardedPerSecond}/s) · lost {s.Lost}{(s.WorstPair is null ? "" : $" (worst pair {s.WorstPair})")} · duplicates {s.Duplicates} · unmatched {s.Unmatched} · payload changed {s.PayloadMismatches}
               | server CPU    | {s.ServerCpuMicrosecondsPerForward} µs per forwarded packet
             {Resources(s.Resources)}  => {s.Verdict}

@@ -15,7 +15,7 @@ namespace Together.Bench;
 internal sealed record VoiceStep(
     int Participants, double WarmupSeconds, double MeasuredSeconds, long PacketsSent, double SentPerSecond, int SendFailures,
     long ExpectedForwards, long Received, long Lost, string? WorstPair, long Duplicates, long Unmatched, long PayloadMismatches,
-    double ForwardedPerSecond, Summary AddedLatencyMs, Summary SendLagMs, double ServerCpuMicrosecondsPerForward,
+    double ForwardedPerSecond, Summary AddedLatencyMs, Summary FirstArrivalMs, Summary SpreadMs, Summary SendLagMs, double ServerCpuMicrosecondsPerForward,
     ResourceWindow? Resources, bool Passed, string Verdict);
 
 internal sealed record VoiceResult(
@@ -93,6 +93,10 @@ internal sealed class VoiceScenario : IGatewayListener
 
         public readonly Latencies Added = new((int)Math.Min(int.MaxValue, (long)(count - warmupCount) * members.Length * (members.Length - 1)));
         public readonly Latencies SendLag = new(count * members.Length);
+
+        /// <summary>[sender·count + k]: the first and the last receiver's arrival of that packet.</summary>
+        public readonly long[] FirstAt = new long[members.Length * count];
+        public readonly long[] LastAt = new long[members.Length * count];
         public readonly long[] Duplicates = new long[members.Length];
         public readonly long[] Unmatched = new long[members.Length];
         public readonly long[] PayloadMismatches = new long[members.Length];
@@ -303,8 +307,20 @@ internal sealed class VoiceScenario : IGatewayListener
         arrived = 1;
         if (!rtp.Payload.SequenceEqual(sender.Frames[k % FrameLoop].AsSpan(sender.PayloadOffset)))
             run.PayloadMismatches[receiver]++;
-        if (k >= run.WarmupCount)
-            run.Added.Add(now - Volatile.Read(ref run.SentAt[s][k]));
+        if (k < run.WarmupCount)
+            return;
+        run.Added.Add(now - Volatile.Read(ref run.SentAt[s][k]));
+        // The receivers run on their own threads: keep the earliest and latest arrival race-free.
+        var i = s * run.Count + k;
+        long seen;
+        while (((seen = Volatile.Read(ref run.FirstAt[i])) == 0 || seen > now) && Interlocked.CompareExchange(ref run.FirstAt[i], now, seen) != seen)
+        {
+            // Another receiver raced us; retry with its value.
+        }
+        while ((seen = Volatile.Read(ref run.LastAt[i])) < now && Interlocked.CompareExchange(ref run.LastAt[i], now, seen) != seen)
+        {
+            // Likewise.
+        }
     }
 
     private async Task<VoiceStep> MeasureAsync(ProcessSampler sampler, double warmup, double duration, double drain, double maxP99, double maxServerCpu,
@@ -362,6 +378,17 @@ internal sealed class VoiceScenario : IGatewayListener
             worst = pairs.First();
         }
         var latency = run.Added.Summarize();
+        // A stalled server thread delays every receiver of a packet alike (the first arrival is
+        // late); a stalled receiving client delays only itself (the spread grows instead).
+        var first = new Latencies(n * measured);
+        var spread = new Latencies(n * measured);
+        for (var s = 0; s < n; s++)
+            for (var k = warmupCount; k < count; k++)
+                if (run.FirstAt[s * count + k] != 0)
+                {
+                    first.Add(run.FirstAt[s * count + k] - run.SentAt[s][k]);
+                    spread.Add(run.LastAt[s * count + k] - run.FirstAt[s * count + k]);
+                }
         // Server CPU seconds per second over forwarded packets per second.
         var cpuPerForward = resources is null || received == 0 ? 0 : Math.Round(resources.ServerCpuPercent / 100 / (received / seconds) * 1e6, 1);
         var verdict = lost > 0 ? $"{lost} packets lost"
@@ -371,7 +398,7 @@ internal sealed class VoiceScenario : IGatewayListener
             : "ok";
         return new VoiceStep(n, warmup, Math.Round(seconds, 2), (long)measured * n, Math.Round(measured * n / Math.Max(0.001, seconds), 1), run.SendFailures,
             expected, received, lost, worst, run.Duplicates.Sum(), run.Unmatched.Sum(), run.PayloadMismatches.Sum(),
-            Math.Round(received / Math.Max(0.001, seconds)), latency, run.SendLag.Summarize(), cpuPerForward, resources, verdict == "ok", verdict);
+            Math.Round(received / Math.Max(0.001, seconds)), latency, first.Summarize(), spread.Summarize(), run.SendLag.Summarize(), cpuPerForward, resources, verdict == "ok", verdict);
     }
 
     private static long Received(Run run, int from)
