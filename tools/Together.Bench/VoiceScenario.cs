@@ -15,7 +15,7 @@ namespace Together.Bench;
 internal sealed record VoiceStep(
     int Participants, double WarmupSeconds, double MeasuredSeconds, long PacketsSent, double SentPerSecond, int SendFailures,
     long ExpectedForwards, long Received, long Lost, string? WorstPair, long Duplicates, long Unmatched, long PayloadMismatches,
-    double ForwardedPerSecond, Summary AddedLatencyMs, Summary FirstArrivalMs, Summary SpreadMs, Summary SendLagMs, double ServerCpuMicrosecondsPerForward,
+    double ForwardedPerSecond, Summary AddedLatencyMs, Summary FirstArrivalMs, Summary SpreadMs, Summary CalmLatencyMs, double CalmPercent, Summary SendLagMs, double ServerCpuMicrosecondsPerForward,
     ResourceWindow? Resources, bool Passed, string Verdict);
 
 internal sealed record VoiceResult(
@@ -88,15 +88,10 @@ internal sealed class VoiceScenario : IGatewayListener
         public readonly int WarmupCount = warmupCount;
         public readonly long[][] SentAt = [.. members.Select(_ => new long[count])];
 
-        /// <summary>[receiver][sender·count + k]: written only on the receiver's own receive thread.</summary>
-        public readonly byte[][] Arrived = [.. members.Select(_ => new byte[members.Length * count])];
+        /// <summary>[receiver][sender·count + k]: arrival (Stopwatch ticks), 0 until then; written only on the receiver's own receive thread.</summary>
+        public readonly long[][] ArrivedAt = [.. members.Select(_ => new long[members.Length * count])];
 
-        public readonly Latencies Added = new((int)Math.Min(int.MaxValue, (long)(count - warmupCount) * members.Length * (members.Length - 1)));
         public readonly Latencies SendLag = new(count * members.Length);
-
-        /// <summary>[sender·count + k]: the first and the last receiver's arrival of that packet.</summary>
-        public readonly long[] FirstAt = new long[members.Length * count];
-        public readonly long[] LastAt = new long[members.Length * count];
         public readonly long[] Duplicates = new long[members.Length];
         public readonly long[] Unmatched = new long[members.Length];
         public readonly long[] PayloadMismatches = new long[members.Length];
@@ -174,7 +169,7 @@ internal sealed class VoiceScenario : IGatewayListener
 
             for (var attempt = 0; ; attempt++)
             {
-                var step = await MeasureAsync(sampler, warmup, duration, drain, maxP99, MaxServerCpu, quietWait, cancellationToken);
+                var step = await MeasureAsync(sampler, warmup, duration, drain, maxP99, MaxServerCpu, quietWait, maxOther, cancellationToken);
                 Report.PrintVoiceStep(step);
                 steps.Add(step);
                 // A shared machine: a run during which other processes took more than
@@ -297,33 +292,19 @@ internal sealed class VoiceScenario : IGatewayListener
             run.Unmatched[receiver]++;
             return;
         }
-        ref var arrived = ref run.Arrived[receiver][s * run.Count + k];
+        ref var arrived = ref run.ArrivedAt[receiver][s * run.Count + k];
         if (arrived != 0)
         {
             run.Duplicates[receiver]++;
             return;
         }
-        arrived = 1;
+        arrived = now;
         if (!rtp.Payload.SequenceEqual(sender.Frames[k % FrameLoop].AsSpan(sender.PayloadOffset)))
             run.PayloadMismatches[receiver]++;
-        if (k < run.WarmupCount)
-            return;
-        run.Added.Add(now - Volatile.Read(ref run.SentAt[s][k]));
-        // The receivers run on their own threads: keep the earliest and latest arrival race-free.
-        var i = s * run.Count + k;
-        long seen;
-        while (((seen = Volatile.Read(ref run.FirstAt[i])) == 0 || seen > now) && Interlocked.CompareExchange(ref run.FirstAt[i], now, seen) != seen)
-        {
-            // Another receiver raced us; retry with its value.
-        }
-        while ((seen = Volatile.Read(ref run.LastAt[i])) < now && Interlocked.CompareExchange(ref run.LastAt[i], now, seen) != seen)
-        {
-            // Likewise.
-        }
     }
 
     private async Task<VoiceStep> MeasureAsync(ProcessSampler sampler, double warmup, double duration, double drain, double maxP99, double maxServerCpu,
-        double quietWait, CancellationToken cancellationToken)
+        double quietWait, double maxOther, CancellationToken cancellationToken)
     {
         var n = _members.Length;
         var warmupCount = (int)Math.Round(warmup * FramesPerSecond);
@@ -359,6 +340,7 @@ internal sealed class VoiceScenario : IGatewayListener
             await Task.Delay(20, cancellationToken);
         _run = null;
         await Task.Delay(50, cancellationToken); // a receive thread may still be inside OnRtp
+        var quiet = sampler.Intervals(run.MeasureFrom, measureTo + 1);
 
         var measured = count - warmupCount;
         var seconds = (run.SendEndTicks - run.MeasureFromTicks) / (double)Stopwatch.Frequency;
@@ -371,23 +353,51 @@ internal sealed class VoiceScenario : IGatewayListener
             var pairs = from r in Enumerable.Range(0, n)
                         from s in Enumerable.Range(0, n)
                         where r != s
-                        let got = run.Arrived[r].AsSpan(s * count + warmupCount, measured).Count((byte)1)
+                        let got = measured - run.ArrivedAt[r].AsSpan(s * count + warmupCount, measured).Count(0L)
                         orderby got
                         select $"{_members[s].Account.Name} → {_members[r].Account.Name}: {measured - got} of {measured} lost";
             worst = pairs.First();
         }
-        var latency = run.Added.Summarize();
-        // A stalled server thread delays every receiver of a packet alike (the first arrival is
-        // late); a stalled receiving client delays only itself (the spread grows instead).
+
+        // One sample per (packet, receiver). A stalled server thread delays every receiver of a
+        // packet alike (the first arrival is late); a stalled receiving client delays only itself
+        // (the spread grows instead). Packets sent in a 250 ms sampler window during which other
+        // processes used under --max-other-cpu % of a core are also summarised on their own: on a
+        // shared machine that is the closest to what the server does when it has its CPU.
+        var all = new Latencies((int)expected);
+        var calm = new Latencies((int)expected);
         var first = new Latencies(n * measured);
         var spread = new Latencies(n * measured);
-        for (var s = 0; s < n; s++)
-            for (var k = warmupCount; k < count; k++)
-                if (run.FirstAt[s * count + k] != 0)
+        long calmPackets = 0;
+        var window = 0;
+        for (var k = warmupCount; k < count; k++)
+            for (var s = 0; s < n; s++)
+            {
+                var sentAt = run.SentAt[s][k];
+                var at = run.MeasureFrom + (sentAt - run.MeasureFromTicks) / (double)Stopwatch.Frequency;
+                while (window < quiet.Count - 1 && quiet[window].To < at)
+                    window++;
+                var isCalm = quiet.Count > 0 && quiet[window].From <= at && at <= quiet[window].To && quiet[window].OtherCpuPercent < maxOther;
+                long firstAt = long.MaxValue, lastAt = 0;
+                for (var r = 0; r < n; r++)
                 {
-                    first.Add(run.FirstAt[s * count + k] - run.SentAt[s][k]);
-                    spread.Add(run.LastAt[s * count + k] - run.FirstAt[s * count + k]);
+                    var arrivedAt = run.ArrivedAt[r][s * count + k];
+                    if (r == s || arrivedAt == 0)
+                        continue;
+                    all.Add(arrivedAt - sentAt);
+                    if (isCalm)
+                        calm.Add(arrivedAt - sentAt);
+                    firstAt = Math.Min(firstAt, arrivedAt);
+                    lastAt = Math.Max(lastAt, arrivedAt);
                 }
+                if (isCalm)
+                    calmPackets++;
+                if (lastAt == 0)
+                    continue;
+                first.Add(firstAt - sentAt);
+                spread.Add(lastAt - firstAt);
+            }
+        var latency = all.Summarize();
         // Server CPU seconds per second over forwarded packets per second.
         var cpuPerForward = resources is null || received == 0 ? 0 : Math.Round(resources.ServerCpuPercent / 100 / (received / seconds) * 1e6, 1);
         var verdict = lost > 0 ? $"{lost} packets lost"
@@ -397,7 +407,8 @@ internal sealed class VoiceScenario : IGatewayListener
             : "ok";
         return new VoiceStep(n, warmup, Math.Round(seconds, 2), (long)measured * n, Math.Round(measured * n / Math.Max(0.001, seconds), 1), run.SendFailures,
             expected, received, lost, worst, run.Duplicates.Sum(), run.Unmatched.Sum(), run.PayloadMismatches.Sum(),
-            Math.Round(received / Math.Max(0.001, seconds)), latency, first.Summarize(), spread.Summarize(), run.SendLag.Summarize(), cpuPerForward, resources, verdict == "ok", verdict);
+            Math.Round(received / Math.Max(0.001, seconds)), latency, first.Summarize(), spread.Summarize(), calm.Summarize(),
+            Math.Round(100.0 * calmPackets / Math.Max(1, (long)measured * n), 1), run.SendLag.Summarize(), cpuPerForward, resources, verdict == "ok", verdict);
     }
 
     private static long Received(Run run, int from)
@@ -406,7 +417,7 @@ internal sealed class VoiceScenario : IGatewayListener
         for (var r = 0; r < run.Members; r++)
             for (var s = 0; s < run.Members; s++)
                 if (r != s)
-                    total += run.Arrived[r].AsSpan(s * run.Count + from, run.Count - from).Count((byte)1);
+                    total += run.Count - from - run.ArrivedAt[r].AsSpan(s * run.Count + from, run.Count - from).Count(0L);
         return total;
     }
 
