@@ -16,12 +16,14 @@ public sealed class RunningServer : IAsyncDisposable
     /// <summary>A fixed signing key, so tests can forge tokens the server would accept or not.</summary>
     public static readonly byte[] SigningKey = Enumerable.Range(1, 64).Select(i => (byte)i).ToArray();
 
-    private readonly WebApplication _app;
     private readonly string _dataDirectory;
+    private readonly string[] _args;
+    private WebApplication _app;
 
-    private RunningServer(WebApplication app, TestDatabase database, string dataDirectory, Uri address)
+    private RunningServer(WebApplication app, string[] args, TestDatabase database, string dataDirectory, Uri address)
     {
         _app = app;
+        _args = args;
         Database = database;
         _dataDirectory = dataDirectory;
         Address = address;
@@ -59,10 +61,27 @@ public sealed class RunningServer : IAsyncDisposable
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             config[key] = value;
-        var app = TogetherApp.Create(config.Select(kv => $"--{kv.Key}={kv.Value}").ToArray());
+        var args = config.Select(kv => $"--{kv.Key}={kv.Value}").ToArray();
+        var app = TogetherApp.Create(args);
         await app.StartAsync();
         var address = new Uri(app.Urls.Single());
-        return new RunningServer(app, database, dataDirectory, address);
+        return new RunningServer(app, args, database, dataDirectory, address);
+    }
+
+    /// <summary>
+    /// Stops the server as an operator's restart does (clients get op 7 and their connections
+    /// close), runs <paramref name="whileStopped"/>, then starts a new server on the same
+    /// database, data folder and HTTP port (so clients and <see cref="Address"/> stay valid).
+    /// The voice UDP port is a new one, as after any restart with <c>Voice:Port=0</c>.
+    /// </summary>
+    public async Task RestartAsync(Func<Task>? whileStopped = null)
+    {
+        await _app.StopAsync();
+        await _app.DisposeAsync();
+        if (whileStopped is not null)
+            await whileStopped();
+        _app = TogetherApp.Create([.. _args.Where(a => !a.StartsWith("--Urls=", StringComparison.Ordinal)), $"--Urls=http://{Address.Authority}"]);
+        await _app.StartAsync();
     }
 
     public HttpClient NewClient(string? token = null)

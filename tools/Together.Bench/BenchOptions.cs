@@ -11,7 +11,7 @@ internal sealed class BenchOptions
     [
         "url", "db", "connection-string", "members", "senders", "rate", "duration", "warmup", "max-p99", "rate-factor",
         "max-rate", "step-duration", "messages", "pages", "searches", "clients", "out", "intents", "drain", "setup-parallelism",
-        "server-dll", "data-dir", "server-env", "quiet-wait", "max-other-cpu", "retries", "nice",
+        "server-dll", "data-dir", "server-env", "quiet-wait", "max-other-cpu", "retries", "nice", "participants",
     ];
 
     private readonly Dictionary<string, string> _values = [];
@@ -70,6 +70,7 @@ internal sealed class BenchOptions
 
         scenarios
           fanout    one guild, N members on the gateway, S senders posting at R msg/s; delivery latency
+          voice     one voice channel, N synthetic participants sending Opus; the SFU's added latency, loss, CPU
           history   a channel with M messages seeded into the database; paging (before/around) and search
           connect   N clients identify at once; time to READY + GUILD_CREATE, memory per connection
 
@@ -96,6 +97,10 @@ internal sealed class BenchOptions
 
         connect
           --clients N (500)
+
+        voice
+          --participants N (10) --duration D s (60) --warmup W s (5) --drain s (2)
+          --max-p99 MS              verdict limit for the added latency's p99 (1 ms); also fails on any loss or server CPU > 10 %
 
         machine
           --quiet-wait S            before each measurement wait up to S s (60) for other processes to use < 15 % of a core

@@ -12,6 +12,11 @@ internal interface IGatewayListener
 {
     /// <summary>A MESSAGE_CREATE arrived on <paramref name="client"/> at <paramref name="timestamp"/> (Stopwatch ticks); its nonce, or -1.</summary>
     void MessageCreated(GatewayClient client, long nonce, long timestamp);
+
+    /// <summary>A VOICE_OFFER frame (the whole frame, valid only during the call) arrived on <paramref name="client"/>.</summary>
+    void VoiceOffer(GatewayClient client, ReadOnlySpan<byte> frame)
+    {
+    }
 }
 
 /// <summary>
@@ -120,7 +125,7 @@ internal sealed class GatewayClient : IAsyncDisposable
         }
     }
 
-    private enum EventName { Other, MessageCreate, Ready, GuildCreate }
+    private enum EventName { Other, MessageCreate, Ready, GuildCreate, VoiceOffer }
 
     private async ValueTask HandleAsync(ReadOnlyMemory<byte> frame, long now, CancellationToken cancellationToken)
     {
@@ -131,6 +136,9 @@ internal sealed class GatewayClient : IAsyncDisposable
         {
             case 0 when scan.Event == EventName.MessageCreate:
                 _listener?.MessageCreated(this, scan.Nonce, now);
+                break;
+            case 0 when scan.Event == EventName.VoiceOffer:
+                _listener?.VoiceOffer(this, frame.Span);
                 break;
             case 0 when scan.Event == EventName.Ready:
                 ReadyAt = now;
@@ -196,6 +204,7 @@ internal sealed class GatewayClient : IAsyncDisposable
                     name = reader.ValueTextEquals("MESSAGE_CREATE"u8) ? EventName.MessageCreate
                         : reader.ValueTextEquals("GUILD_CREATE"u8) ? EventName.GuildCreate
                         : reader.ValueTextEquals("READY"u8) ? EventName.Ready
+                        : reader.ValueTextEquals("VOICE_OFFER"u8) ? EventName.VoiceOffer
                         : EventName.Other;
             }
             else if (reader.ValueTextEquals("d"u8))
@@ -263,6 +272,9 @@ internal sealed class GatewayClient : IAsyncDisposable
         Interlocked.Increment(ref HeartbeatsSent);
         await SendAsync(frame, cancellationToken);
     }
+
+    /// <summary>Sends one JSON frame (e.g. op 4 or op 40 for voice).</summary>
+    public Task SendTextAsync(string json, CancellationToken cancellationToken) => SendAsync(Encoding.UTF8.GetBytes(json), cancellationToken);
 
     private async Task SendAsync(byte[] frame, CancellationToken cancellationToken)
     {

@@ -70,6 +70,17 @@ internal sealed class ProcessSampler : IAsyncDisposable
                 - (last.DatabaseCpuSeconds - first.DatabaseCpuSeconds) - (last.ClientCpuSeconds - first.ClientCpuSeconds), seconds));
     }
 
+    /// <summary>Each interval between two consecutive samples in [from, to], with the CPU other processes used in it (percent of one core).</summary>
+    public IReadOnlyList<(double From, double To, double OtherCpuPercent)> Intervals(double from, double to)
+    {
+        List<ProcessSample> inside;
+        lock (_samples)
+            inside = _samples.Where(s => s.At >= from - 0.3 && s.At <= to + 0.3).OrderBy(s => s.At).ToList();
+        return [.. inside.Zip(inside.Skip(1), (a, b) => (a.At, b.At, Percent(
+            (b.MachineCpuSeconds - a.MachineCpuSeconds) - (b.ServerCpuSeconds - a.ServerCpuSeconds)
+            - (b.DatabaseCpuSeconds - a.DatabaseCpuSeconds) - (b.ClientCpuSeconds - a.ClientCpuSeconds), Math.Max(0.001, b.At - a.At))))];
+    }
+
     public long ServerRssKb() => ReadStatusKb(_serverPid, "VmRSS:");
 
     /// <summary>

@@ -14,7 +14,7 @@ catch (ArgumentException ex)
     Console.Error.WriteLine(BenchOptions.Usage);
     return 2;
 }
-if (options.Has("help") || options.Scenario is not ("fanout" or "history" or "connect"))
+if (options.Has("help") || options.Scenario is not ("fanout" or "history" or "connect" or "voice"))
 {
     Console.Error.WriteLine(BenchOptions.Usage);
     return options.Has("help") ? 0 : 2;
@@ -48,6 +48,7 @@ try
     {
         "fanout" => await new FanoutScenario().RunAsync(options, host, api, sampler, cancel.Token),
         "history" => await HistoryScenario.RunAsync(options, host, api, sampler, cancel.Token),
+        "voice" => await new VoiceScenario().RunAsync(options, host, api, sampler, cancel.Token),
         _ => await ConnectScenario.RunAsync(options, host, api, sampler, cancel.Token),
     };
     switch (result)
@@ -55,6 +56,7 @@ try
         case FanoutResult f: Report.PrintFanout(f); break;
         case HistoryResult h: Report.PrintHistory(h); break;
         case ConnectResult c: Report.PrintConnect(c); break;
+        case VoiceResult v: Report.PrintVoice(v); break;
     }
     var path = options.Text("out")
         ?? Path.Combine(repoRoot, "tools/Together.Bench/bench-results", $"{options.Scenario}-{startedAt:yyyyMMdd-HHmmss}.json");

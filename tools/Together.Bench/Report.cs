@@ -72,6 +72,37 @@ internal static class Report
             Console.WriteLine($"failed: {f}");
     }
 
+    public static void PrintVoiceStep(VoiceStep s)
+    {
+        var l = s.AddedLatencyMs;
+        Console.WriteLine($"""
+              {s.Participants} participants · {s.MeasuredSeconds} s measured · sent {s.PacketsSent} packets ({s.SentPerSecond}/s, {s.SendFailures} failed) · send lag p50 {s.SendLagMs.P50} ms, p99 {s.SendLagMs.P99} ms, max {s.SendLagMs.Max} ms
+              | added latency | p50 {l.P50} ms | p90 {l.P90} ms | p99 {l.P99} ms | p99.9 {l.P999} ms | max {l.Max} ms | mean {l.Mean} ms | n {l.Count}
+              | first arrival | p50 {s.FirstArrivalMs.P50} ms | p99 {s.FirstArrivalMs.P99} ms | p99.9 {s.FirstArrivalMs.P999} ms | max {s.FirstArrivalMs.Max} ms (send to the first of the N − 1 receivers)
+              | spread        | p50 {s.SpreadMs.P50} ms | p99 {s.SpreadMs.P99} ms | p99.9 {s.SpreadMs.P999} ms | max {s.SpreadMs.Max} ms (first to last receiver of a packet)
+              | calm moments  | p50 {s.CalmLatencyMs.P50} ms | p90 {s.CalmLatencyMs.P90} ms | p99 {s.CalmLatencyMs.P99} ms | p99.9 {s.CalmLatencyMs.P999} ms | max {s.CalmLatencyMs.Max} ms | n {s.CalmLatencyMs.Count} (the {s.CalmPercent} % of packets sent in 250 ms windows with other processes under the --max-other-cpu limit)
+              | forwarded     | {s.Received}/{s.ExpectedForwards} ({s.ForwardedPerSecond}/s) · lost {s.Lost}{(s.WorstPair is null ? "" : $" (worst pair {s.WorstPair})")} · duplicates {s.Duplicates} · unmatched {s.Unmatched} · payload changed {s.PayloadMismatches}
+              | server CPU    | {s.ServerCpuMicrosecondsPerForward} µs per forwarded packet
+            {Resources(s.Resources)}  => {s.Verdict}
+            """);
+    }
+
+    public static void PrintVoice(VoiceResult r)
+    {
+        Console.WriteLine();
+        Console.WriteLine($"voice: {r.Participants} participants, SRTP {r.SrtpProfile}, joined in {r.JoinSeconds} s; heartbeats {r.HeartbeatAcks}/{r.HeartbeatsSent} acknowledged");
+        Console.WriteLine("| participants | sent pkt/s | forwarded pkt/s | p50 ms | p90 ms | p99 ms | p99.9 ms | max ms | calm p99 ms (share) | lost | server CPU % | µs CPU / fwd | DB CPU % | bench CPU % | other CPU % | RSS steady MB | RSS peak MB | verdict |");
+        Console.WriteLine("|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|");
+        foreach (var s in r.Steps)
+        {
+            var l = s.AddedLatencyMs;
+            var x = s.Resources;
+            Console.WriteLine($"| {s.Participants} | {s.SentPerSecond} | {s.ForwardedPerSecond} | {l.P50} | {l.P90} | {l.P99} | {l.P999} | {l.Max} | {s.CalmLatencyMs.P99} ({s.CalmPercent} %) | {s.Lost} | {x?.ServerCpuPercent} | {s.ServerCpuMicrosecondsPerForward} | {x?.DatabaseCpuPercent} | {x?.ClientCpuPercent} | {x?.OtherCpuPercent} | {x?.ServerRssSteadyMb} | {x?.ServerRssPeakMb} | {s.Verdict} |");
+        }
+        foreach (var lost in r.ConnectionsLost.Take(10))
+            Console.WriteLine($"connection closed: {lost}");
+    }
+
     private static string Resources(ResourceWindow? x) => x is null ? "" :
         $"  | resources        | server CPU {x.ServerCpuPercent} % · database CPU {x.DatabaseCpuPercent} % · bench CPU {x.ClientCpuPercent} % · other processes {x.OtherCpuPercent} % · machine {x.MachineCpuPercent} % (of one core; 2 cores = 200 %) · server RSS steady {x.ServerRssSteadyMb} MB, peak {x.ServerRssPeakMb} MB in the window, {x.ServerRssLifetimePeakMb} MB process peak (VmHWM)\n";
 
