@@ -321,10 +321,13 @@ public abstract class AttachmentTests(DatabaseProvider provider) : CommunityTest
     public async Task Avatars_and_icons_are_resized_and_served_at_discords_paths()
     {
         await SetUpCommunityAsync();
+        await using var aliceGateway = await GatewayClient.IdentifyAsync(Server, Alice.Token);
         var portrait = TestImages.Encode(800, 600, SKEncodedImageFormat.Jpeg);
         var me = await (await BobHttp.PatchJsonAsync("users/@me", new { avatar = "data:image/jpeg;base64," + Convert.ToBase64String(portrait) })).ExpectAsync(HttpStatusCode.OK);
         var hash = me.GetProperty("avatar").GetString()!;
         Assert.Matches("^[0-9a-f]{32}$", hash);
+        // Everyone who shares a server sees it at once.
+        await aliceGateway.DispatchAsync("GUILD_MEMBER_UPDATE", d => d.GetProperty("user").GetProperty("avatar").GetString() == hash);
         using var anonymous = Anonymous();
         var root = Server.Address.ToString().TrimEnd('/');
         using (var full = SKBitmap.Decode(await anonymous.GetByteArrayAsync($"{root}/avatars/{Bob.UserId}/{hash}.png", Cancel)))

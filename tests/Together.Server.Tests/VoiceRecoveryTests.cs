@@ -54,12 +54,22 @@ public abstract class VoiceRecoveryTests(DatabaseProvider provider) : CommunityT
         var staleSessions = new[] { aliceGateway.SessionId!, bobGateway.SessionId! };
 
         var rowsWhileStopped = -1;
-        await Server.RestartAsync(async () => rowsWhileStopped = await VoiceStateRowsAsync());
+        await Server.RestartAsync(async () =>
+        {
+            rowsWhileStopped = await VoiceStateRowsAsync();
+            // What a crash would have left instead: rows of this instance, and a row named the
+            // way older versions named instances (by host).
+            await using var db = Server.Database.OpenContext();
+            var guildId = long.Parse(GuildId, CultureInfo.InvariantCulture);
+            var channelId = long.Parse(voice, CultureInfo.InvariantCulture);
+            db.VoiceStates.Add(new Data.Entities.VoiceState { GuildId = guildId, UserId = long.Parse(Alice.UserId, CultureInfo.InvariantCulture), ChannelId = channelId, SessionId = staleSessions[0], InstanceId = "worker-0" });
+            db.VoiceStates.Add(new Data.Entities.VoiceState { GuildId = guildId, UserId = long.Parse(Bob.UserId, CultureInfo.InvariantCulture), ChannelId = channelId, SessionId = staleSessions[1], InstanceId = "old-host-0" });
+            await db.SaveChangesAsync(Cancel);
+        });
 
-        // A planned stop asks clients to reconnect and resume (op 7) and leaves their sessions
-        // resumable, so the rows outlive the process, as they do after a crash: only the new
-        // start can clear them.
-        Assert.Equal(2, rowsWhileStopped);
+        // A planned stop asks clients to reconnect (op 7) and clears its voice states: a new
+        // process cannot resume those sessions. The rows a crash leaves are cleared at start.
+        Assert.Equal(0, rowsWhileStopped);
         await aliceGateway.NextAsync(f => f.Op == 7);
         await aliceGateway.ClosedAsync();
         await bobGateway.ClosedAsync();

@@ -36,6 +36,8 @@ public abstract class VoiceStateTests(DatabaseProvider provider) : CommunityTest
         Assert.Equal(VoiceChannelId, joined.D.GetProperty("channel_id").GetString());
         Assert.True(joined.D.GetProperty("self_mute").GetBoolean());
         Assert.Equal(bob.SessionId, joined.D.GetProperty("session_id").GetString());
+        // With the member, as Discord: who joined can be shown without a lookup.
+        Assert.Equal(Bob.UserId, joined.D.GetProperty("member").GetProperty("user").GetProperty("id").GetString());
         await bob.DispatchAsync("VOICE_STATE_UPDATE");
         var stored = await Get(AliceHttp, $"guilds/{GuildId}/voice-states/{Bob.UserId}");
         Assert.Equal(VoiceChannelId, stored.GetProperty("channel_id").GetString());
@@ -127,6 +129,9 @@ public abstract class VoiceModerationTests(DatabaseProvider provider) : Communit
         await (await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Bob.UserId}", new { mute = true })).ExpectAsync(HttpStatusCode.OK);
         var muted = await alice.DispatchAsync("VOICE_STATE_UPDATE", d => d.GetProperty("mute").GetBoolean());
         Assert.Equal(voice, muted.D.GetProperty("channel_id").GetString());
+        // Someone who connects later sees the server mute as well.
+        await using (var late = await GatewayClient.IdentifyAsync(Server, Alice.Token))
+            Assert.True(late.Guilds[0].GetProperty("voice_states").EnumerateArray().Single(v => v.GetProperty("user_id").GetString() == Bob.UserId).GetProperty("mute").GetBoolean());
 
         await (await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Bob.UserId}", new { channel_id = lounge })).ExpectAsync(HttpStatusCode.OK);
         var moved = await alice.DispatchAsync("VOICE_STATE_UPDATE", d => d.GetProperty("channel_id").GetString() == lounge);

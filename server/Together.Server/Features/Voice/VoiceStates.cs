@@ -40,7 +40,12 @@ public sealed record VoiceStateUpdatePayload(JsonElement GuildId, JsonElement Ch
 /// <summary>Names this server process in voice_states rows, so a restart can clear what a crash left behind.</summary>
 public sealed class VoiceInstance(IConfiguration configuration)
 {
-    public string Id { get; } = $"{Environment.MachineName}-{configuration.GetValue("Snowflake:WorkerId", 0)}";
+    /// <summary>
+    /// The snowflake worker id, unique per database by configuration already. Not the host name:
+    /// a recreated container gets a new one, and the states its predecessor left would never be
+    /// cleared.
+    /// </summary>
+    public string Id { get; } = $"worker-{configuration.GetValue("Snowflake:WorkerId", 0)}";
 }
 
 /// <summary>
@@ -185,14 +190,26 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
         }
     }
 
-    /// <summary>At start-up: states this instance held before it stopped belong to connections that are gone.</summary>
+    /// <summary>
+    /// At start-up and at a planned stop: the states this instance holds belong to connections
+    /// that are gone or going (a restarted server cannot resume them), so they are removed and
+    /// the guilds told. Rows named by host (before instance ids were worker ids) go too.
+    /// </summary>
     public async Task ClearStaleAsync(CancellationToken cancellationToken)
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TogetherDb>();
-        var cleared = await db.VoiceStates.Where(v => v.InstanceId == instance.Id).ExecuteDeleteAsync(cancellationToken);
-        if (cleared > 0)
-            logger.LogInformation("Cleared {Count} voice state(s) left from before this start", cleared);
+        var stale = await db.VoiceStates.Where(v => v.InstanceId == instance.Id || !v.InstanceId.StartsWith("worker-")).ToListAsync(cancellationToken);
+        if (stale.Count == 0)
+            return;
+        db.VoiceStates.RemoveRange(stale);
+        await db.SaveChangesAsync(cancellationToken);
+        foreach (var state in stale)
+        {
+            sfu.Leave(state.GuildId, state.UserId);
+            events.Publish(LeaveEvent(state));
+        }
+        logger.LogInformation("Cleared {Count} voice state(s) of this instance", stale.Count);
     }
 
     private async Task PublishAsync(TogetherDb db, VoiceState state, MemberAccess member, bool left, CancellationToken cancellationToken)
@@ -210,11 +227,22 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
 }
 
 /// <summary>Clears stale voice states before the server takes connections.</summary>
-public sealed class VoiceStartup(VoiceStateService voice) : IHostedService
+public sealed class VoiceStartup(VoiceStateService voice, ILogger<VoiceStartup> logger) : IHostedService
 {
     public Task StartAsync(CancellationToken cancellationToken) => voice.ClearStaleAsync(cancellationToken);
 
-    public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+    public async Task StopAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            await voice.ClearStaleAsync(cancellationToken);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The database may already be gone; the next start clears them.
+            logger.LogWarning(ex, "Could not clear voice states at shutdown");
+        }
+    }
 }
 
 /// <summary>Op 4 VOICE_STATE_UPDATE: join, move or leave a voice channel.</summary>
