@@ -110,3 +110,26 @@ public static class GatewayJson
         return options;
     }
 }
+
+/// <summary>Snowflakes in client frames: strings as Discord sends them, or plain numbers, which many clients send.</summary>
+public static class PayloadIds
+{
+    /// <summary>True for null/absent (<paramref name="id"/> null) or a valid id; false for anything else.</summary>
+    public static bool TryId(System.Text.Json.JsonElement element, out long? id)
+    {
+        id = null;
+        switch (element.ValueKind)
+        {
+            case System.Text.Json.JsonValueKind.Null or System.Text.Json.JsonValueKind.Undefined:
+                return true;
+            case System.Text.Json.JsonValueKind.String when Data.Snowflakes.Snowflake.TryParse(element.GetString(), out var parsed):
+                id = parsed.Value;
+                return true;
+            case System.Text.Json.JsonValueKind.Number when element.TryGetInt64(out var number) && number >= 0:
+                id = number;
+                return true;
+            default:
+                return false;
+        }
+    }
+}

@@ -261,32 +261,14 @@ public sealed class VoiceStateUpdateHandler(VoiceStateService voice) : IOpHandle
         {
             payload = null;
         }
-        if (payload is null || !TryId(payload.GuildId, out var guildId) || guildId is null
-            || !TryId(payload.ChannelId, out var channelId))
+        if (payload is null || !PayloadIds.TryId(payload.GuildId, out var guildId) || guildId is null
+            || !PayloadIds.TryId(payload.ChannelId, out var channelId))
         {
             connection.Close(CloseCode.DecodeError, "Invalid VOICE_STATE_UPDATE payload.");
             return;
         }
         // Like Discord: a join the user may not make is ignored, not an error.
         await voice.UpdateAsync(connection.Session!, guildId.Value, channelId, payload.SelfMute ?? false, payload.SelfDeaf ?? false, cancellationToken);
-    }
-
-    private static bool TryId(JsonElement element, out long? id)
-    {
-        id = null;
-        switch (element.ValueKind)
-        {
-            case JsonValueKind.Null or JsonValueKind.Undefined:
-                return true;
-            case JsonValueKind.String when Snowflake.TryParse(element.GetString(), out var parsed):
-                id = parsed.Value;
-                return true;
-            case JsonValueKind.Number when element.TryGetInt64(out var number) && number >= 0:
-                id = number;
-                return true;
-            default:
-                return false;
-        }
     }
 }
 
@@ -313,8 +295,8 @@ public sealed class VoiceAnswerHandler(VoiceSfu sfu) : IOpHandler
         {
             payload = null;
         }
-        var guildId = payload?.GuildId.ValueKind == JsonValueKind.String && Snowflake.TryParse(payload.GuildId.GetString(), out var id) ? id : (Snowflake?)null;
-        if (payload?.Sdp is not { Length: > 0 and <= 65536 } sdp || guildId is null)
+        long? guildId = null;
+        if (payload?.Sdp is not { Length: > 0 and <= 65536 } sdp || !PayloadIds.TryId(payload.GuildId, out guildId) || guildId is null)
         {
             connection.Close(CloseCode.DecodeError, "Invalid VOICE_ANSWER payload.");
             return Task.CompletedTask;

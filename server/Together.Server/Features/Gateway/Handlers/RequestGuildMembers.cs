@@ -71,12 +71,9 @@ public sealed class RequestGuildMembers(IServiceScopeFactory scopes, GuildStates
         var items = element.ValueKind == JsonValueKind.Array ? element.EnumerateArray().ToList() : [element];
         foreach (var item in items)
         {
-            if (item.ValueKind == JsonValueKind.String && long.TryParse(item.GetString(), NumberStyles.None, CultureInfo.InvariantCulture, out var fromString))
-                ids.Add(fromString);
-            else if (item.ValueKind == JsonValueKind.Number && item.TryGetInt64(out var fromNumber) && fromNumber >= 0)
-                ids.Add(fromNumber);
-            else
+            if (!PayloadIds.TryId(item, out var id) || id is null)
                 return false;
+            ids.Add(id.Value);
         }
         return true;
     }
