@@ -126,6 +126,8 @@ internal sealed class ServerHost : IAsyncDisposable
             foreach (var s in settings)
                 start.ArgumentList.Add(s);
             start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            // What scripts/run.sh sets: the gen0 budget can only be given in the environment.
+            start.Environment["DOTNET_GCgen0size"] = "0x800000";
             foreach (var pair in (options.Text("server-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
             {
                 var eq = pair.IndexOf('=', StringComparison.Ordinal);
