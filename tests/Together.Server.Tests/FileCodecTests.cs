@@ -164,5 +164,10 @@ public sealed class FileCodecTests
         Assert.True(urls.Verify(11, 22, query["ex"], query["is"], query["hm"]));
         time.Advance(TimeSpan.FromHours(13));
         Assert.False(urls.Verify(11, 22, query["ex"], query["is"], query["hm"]));
+
+        // Without Files:PublicUrl, the public gateway URL names the host.
+        var behindProxy = new AttachmentUrls(keys, new FileSettings(), time, new Microsoft.AspNetCore.Http.HttpContextAccessor(),
+            new Features.Gateway.GatewaySettings { PublicUrl = "wss://chat.example.org/gateway" });
+        Assert.StartsWith("https://chat.example.org/attachments/11/22/", behindProxy.For(attachment), StringComparison.Ordinal);
     }
 }

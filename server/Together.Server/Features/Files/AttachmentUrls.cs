@@ -19,7 +19,8 @@ public sealed class AttachmentUrls
     private readonly TimeProvider _time;
     private readonly IHttpContextAccessor _http;
 
-    public AttachmentUrls(SigningKeyStore keys, FileSettings settings, TimeProvider time, IHttpContextAccessor http)
+    public AttachmentUrls(SigningKeyStore keys, FileSettings settings, TimeProvider time, IHttpContextAccessor http,
+        Gateway.GatewaySettings? gateway = null)
     {
         ArgumentNullException.ThrowIfNull(keys);
         // Its own key, derived from the token key: one secret to configure, two separate uses.
@@ -27,7 +28,14 @@ public sealed class AttachmentUrls
         _settings = settings;
         _time = time;
         _http = http;
+        // Behind a proxy the admin has usually told us the public gateway URL: the files live on
+        // the same host, so everyone gets the same links whichever name the sender used.
+        _fromGateway = gateway?.PublicUrl is { Length: > 0 } ws && Uri.TryCreate(ws, UriKind.Absolute, out var uri)
+            ? $"{(uri.Scheme == "wss" ? "https" : "http")}://{uri.Authority}"
+            : null;
     }
+
+    private readonly string? _fromGateway;
 
     /// <summary>The http(s) base for URLs handed to clients: configured, else the request's own.</summary>
     public string BaseUrl
@@ -36,6 +44,8 @@ public sealed class AttachmentUrls
         {
             if (!string.IsNullOrWhiteSpace(_settings.PublicUrl))
                 return _settings.PublicUrl.TrimEnd('/');
+            if (_fromGateway is not null)
+                return _fromGateway;
             var request = _http.HttpContext?.Request;
             return request is null ? "" : $"{request.Scheme}://{request.Host}{request.PathBase}";
         }
