@@ -177,7 +177,8 @@ public static class MessageEndpoints
         if (new[] { before, after, around }.Count(x => x is not null) > 1)
             throw ApiException.Invalid("around", "BASE_TYPE_INVALID", "Only one of before, after and around may be given.");
 
-        var live = db.Messages.AsNoTracking().Where(m => m.ChannelId == channel.Id && m.DeletedAt == null);
+        // Attachments come in the same round trip (a join on the page), not a query of their own.
+        var live = db.Messages.AsNoTracking().Include(m => m.Attachments).Where(m => m.ChannelId == channel.Id && m.DeletedAt == null);
         List<Message> page;
         if (after is { } a)
             page = (await live.Where(m => m.Id > a.Value).OrderBy(m => m.Id).Take(take).ToListAsync(cancellationToken))
@@ -193,7 +194,7 @@ public static class MessageEndpoints
             var upper = before?.Value ?? long.MaxValue;
             page = await live.Where(m => m.Id < upper).OrderByDescending(m => m.Id).Take(take).ToListAsync(cancellationToken);
         }
-        return TypedResults.Ok(await reader.ManyAsync(page, me.Id, cancellationToken));
+        return TypedResults.Ok(await reader.ManyAsync(page, me.Id, cancellationToken, attachments: page.SelectMany(m => m.Attachments).ToList()));
     }
 
     public static async Task<Ok<MessageObject>> Get(
