@@ -154,7 +154,7 @@ public static class MessageEndpoints
         db.Attachments.AddRange(attachments);
         channel.LastMessageId = message.Id;
         await db.SaveChangesAsync(cancellationToken);
-        var created = await reader.OneAsync(message, me.Id, cancellationToken, nonce, isNew: true, attachments);
+        var created = await reader.OneAsync(message, me.Id, cancellationToken, nonce, isNew: true, attachments, member.Member.User);
         // Persist, then publish: nobody sees a message the database does not have.
         events.Publish(GuildEvents.Message("MESSAGE_CREATE", created, MemberObject.From(member.Member, created.Author, time)));
         return TypedResults.Ok(created);

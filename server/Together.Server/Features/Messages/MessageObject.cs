@@ -51,11 +51,13 @@ public sealed class MessageReader(TogetherDb db, AttachmentUrls urls)
     /// just sent cannot need (its attachments are given).
     /// </summary>
     public async Task<MessageObject> OneAsync(Message message, long viewerId, CancellationToken cancellationToken, string? nonce = null, bool isNew = false,
-        IReadOnlyList<Attachment>? attachments = null) =>
-        (await ManyAsync([message], viewerId, cancellationToken, nonce, withReactions: !isNew, attachments: isNew ? attachments ?? [] : null))[0];
+        IReadOnlyList<Attachment>? attachments = null, User? author = null) =>
+        (await ManyAsync([message], viewerId, cancellationToken, nonce, withReactions: !isNew, attachments: isNew ? attachments ?? [] : null,
+            known: author is null ? null : [author]))[0];
 
+    /// <param name="known">Users the caller already has (the sender): when they are all that is needed, no user query runs.</param>
     public async Task<List<MessageObject>> ManyAsync(IReadOnlyList<Message> messages, long viewerId, CancellationToken cancellationToken,
-        string? nonce = null, bool withReactions = true, IReadOnlyList<Attachment>? attachments = null)
+        string? nonce = null, bool withReactions = true, IReadOnlyList<Attachment>? attachments = null, IReadOnlyList<User>? known = null)
     {
         ArgumentNullException.ThrowIfNull(messages);
         if (messages.Count == 0)
@@ -66,7 +68,9 @@ public sealed class MessageReader(TogetherDb db, AttachmentUrls urls)
 
         var all = messages.Concat(referenced.Values).ToList();
         var userIds = all.Select(m => m.AuthorId).Concat(all.SelectMany(m => m.MentionUserIds)).Distinct().ToList();
-        var users = await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, cancellationToken);
+        var users = known is not null && userIds.All(id => known.Any(u => u.Id == id))
+            ? known.ToDictionary(u => u.Id)
+            : await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, cancellationToken);
 
         var messageIds = messages.Select(m => m.Id).ToList();
         var files = (attachments ?? await db.Attachments.AsNoTracking().Where(a => messageIds.Contains(a.MessageId)).ToListAsync(cancellationToken))

@@ -117,7 +117,8 @@ public sealed class GuildAccess(TogetherDb db, TimeProvider time)
     private async Task<MemberAccess?> LoadAsync(Guild guild, long userId, CancellationToken cancellationToken,
         IReadOnlyDictionary<long, Role>? roles = null)
     {
-        var member = await db.GuildMembers.Include(m => m.Roles)
+        // With the user (a join, no extra round trip): a message sent needs its author.
+        var member = await db.GuildMembers.Include(m => m.Roles).Include(m => m.User)
             .SingleOrDefaultAsync(m => m.GuildId == guild.Id && m.UserId == userId, cancellationToken);
         if (member is null)
             return null;
