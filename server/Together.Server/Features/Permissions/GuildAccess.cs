@@ -86,9 +86,16 @@ public sealed class GuildAccess(TogetherDb db, TimeProvider time)
     /// <summary>The caller as a member of the guild: 404 Unknown Guild, or 403 Missing Access if not a member.</summary>
     public async Task<MemberAccess> MemberAsync(long guildId, long userId, CancellationToken cancellationToken)
     {
-        var guild = await db.Guilds.SingleOrDefaultAsync(g => g.Id == guildId, cancellationToken)
-            ?? throw ApiException.NotFound(ApiErrors.UnknownGuild, "Unknown Guild");
-        return await LoadAsync(guild, userId, cancellationToken) ?? throw ApiException.MissingAccess();
+        // Every request passes here: the member, their user and the guild come in one round trip
+        // (references are joins), the guild's roles in a second; the guild alone only on a miss.
+        var member = await db.GuildMembers.Include(m => m.Roles).Include(m => m.User).Include(m => m.Guild)
+            .SingleOrDefaultAsync(m => m.GuildId == guildId && m.UserId == userId, cancellationToken);
+        if (member?.Guild is not { } guild)
+            throw await db.Guilds.AnyAsync(g => g.Id == guildId, cancellationToken)
+                ? ApiException.MissingAccess()
+                : ApiException.NotFound(ApiErrors.UnknownGuild, "Unknown Guild");
+        var roles = await db.Roles.Where(r => r.GuildId == guildId).ToDictionaryAsync(r => r.Id, cancellationToken);
+        return Access(guild, member, roles);
     }
 
     /// <summary>Another member of the same guild (for hierarchy checks): 404 Unknown Member.</summary>
@@ -123,7 +130,9 @@ public sealed class GuildAccess(TogetherDb db, TimeProvider time)
         if (member is null)
             return null;
         roles ??= await db.Roles.Where(r => r.GuildId == guild.Id).ToDictionaryAsync(r => r.Id, cancellationToken);
-        var timedOut = member.CommunicationDisabledUntil is { } until && until > time.GetUtcNow();
-        return new MemberAccess(guild, member, roles, timedOut);
+        return Access(guild, member, roles);
     }
+
+    private MemberAccess Access(Guild guild, GuildMember member, IReadOnlyDictionary<long, Role> roles) =>
+        new(guild, member, roles, member.CommunicationDisabledUntil is { } until && until > time.GetUtcNow());
 }
