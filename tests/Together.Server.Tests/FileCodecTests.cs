@@ -126,6 +126,29 @@ public sealed class FileCodecTests
         Assert.Equal(8, bitmap.Width);
     }
 
+    [Theory]
+    [InlineData(100)]
+    [InlineData((1 << 20) - 9)] // the marker cut by the scanner's chunk boundary
+    public void Heif_exif_items_lose_their_location_wherever_they_are(int offset)
+    {
+        // An ISO-BMFF file as an iPhone writes one: ftyp, then (somewhere) the Exif item, whose
+        // bytes are a 4-byte header offset, "Exif\0\0" and the TIFF block.
+        byte[] ftyp = [0, 0, 0, 24, .. "ftypheic"u8, 0, 0, 0, 0, .. "mif1heic"u8];
+        var file = new byte[offset + 4096];
+        ftyp.CopyTo(file, 0);
+        byte[] item = [0, 0, 0, 6, .. "Exif\0\0"u8, .. TestImages.ExifWithGps()];
+        item.CopyTo(file, offset);
+        Assert.Equal("image/heic", ContentSniffer.Sniff(file.AsSpan(0, 64)).ContentType);
+        using var stream = new MemoryStream();
+        stream.Write(file);
+        Assert.True(LocationStripper.Strip(stream, "image/heic"));
+        var stripped = stream.ToArray();
+        Assert.True(stripped.AsSpan().IndexOf(TestImages.LatitudeSecondsLittleEndian) < 0);
+        Assert.Equal(file.Length, stripped.Length);
+        // Orientation survives.
+        Assert.Equal(6, stripped[offset + 4 + 6 + 18]);
+    }
+
     [Fact]
     public void Images_without_location_are_not_touched()
     {

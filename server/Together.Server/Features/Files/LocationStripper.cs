@@ -4,7 +4,7 @@ using System.IO.Hashing;
 namespace Together.Server.Features.Files;
 
 /// <summary>
-/// Removes where a photo was taken from JPEG, PNG and WebP files before they are stored, without
+/// Removes where a photo was taken from JPEG, PNG, WebP and HEIF/AVIF files before they are stored, without
 /// re-encoding: the EXIF GPS directory is emptied in place (every other tag, orientation
 /// included, stays) and XMP packets that mention GPS are blanked. Edits keep every length, so
 /// the rest of the file is untouched and nothing has to be rewritten.
@@ -24,6 +24,7 @@ public static class LocationStripper
                 "image/jpeg" => StripJpeg(file),
                 "image/png" => StripPng(file),
                 "image/webp" => StripWebp(file),
+                "image/heic" or "image/avif" => StripHeif(file),
                 _ => false,
             };
         }
@@ -191,6 +192,57 @@ public static class LocationStripper
         }
         return changed;
     }
+
+    /// <summary>
+    /// HEIF (iPhone photos) and AVIF keep EXIF as an item whose bytes start with "Exif\0\0" and a
+    /// TIFF header, wherever the item table puts them. Rather than walk the box tree, every such
+    /// block in the file is found and its GPS directory emptied; the TIFF parser is bounds-checked,
+    /// so a chance match in image data changes nothing unless it really is a TIFF with GPS.
+    /// </summary>
+    private static bool StripHeif(Stream file)
+    {
+        const int Chunk = 1 << 20;
+        const int ExifWindow = 1 << 16;
+        var changed = false;
+        var buffer = new byte[Chunk + 16];
+        long position = 0;
+        while (position < file.Length)
+        {
+            file.Position = position;
+            var read = file.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+            var span = buffer.AsSpan(0, read);
+            var from = 0;
+            while (from < span.Length)
+            {
+                var at = span[from..].IndexOf("Exif\0\0"u8);
+                if (at < 0)
+                    break;
+                at += from;
+                var start = position + at + 6;
+                if (start + 4 <= file.Length && IsTiffHeader(span, at + 6, read))
+                {
+                    var block = new byte[(int)Math.Min(ExifWindow, file.Length - start)];
+                    file.Position = start;
+                    file.ReadExactly(block);
+                    if (StripTiff(block))
+                    {
+                        file.Position = start;
+                        file.Write(block);
+                        changed = true;
+                    }
+                }
+                from = at + 6;
+            }
+            if (read < buffer.Length)
+                break;
+            position += Chunk; // the 16 bytes past the chunk overlap the next read
+        }
+        return changed;
+    }
+
+    private static bool IsTiffHeader(ReadOnlySpan<byte> span, int at, int length) =>
+        at + 4 > length // cut by the chunk: let StripTiff decide
+        || span.Slice(at, 4).SequenceEqual("II*\0"u8) || span.Slice(at, 4).SequenceEqual("MM\0*"u8);
 
     private static bool StripWebp(Stream file)
     {

@@ -131,7 +131,8 @@ public sealed class Uploads(FileSettings settings, BlobStore store, IOptions<Mic
             {
                 await using (var stream = new FileStream(file.TempPath, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
                     LocationStripper.Strip(stream, file.Type.ContentType);
-                facts = Images.Probe(file.TempPath);
+                if (file.Type.Inline)
+                    facts = Images.Probe(file.TempPath);
             }
             var key = await store.CommitAsync(file.TempPath, cancellationToken);
             result.Add(new Attachment
