@@ -66,7 +66,7 @@ public sealed class VoiceParticipant : IAsyncDisposable
             var frame = await gateway.DispatchAsync("VOICE_OFFER",
                 d => d.GetProperty("channel_id").GetString() == channelId && d.GetProperty("revision").GetInt32() == 1, TimeSpan.FromSeconds(20));
             var offer = participant.Parse(frame.D);
-            await gateway.SendAsync(new { op = 40, d = new { guild_id = guildId, sdp = participant.Answer(offer) } });
+            await gateway.SendAsync(new { op = 40, d = new { guild_id = guildId, sdp = participant.Peer.Answer(offer) } });
             var candidate = offer.Media[0].Candidates[0];
             await participant.Peer.ConnectAsync(new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port),
                 offer.EffectiveIceUfrag!, offer.EffectiveIcePwd!, offer.EffectiveFingerprint!, Limiter, cancellationToken: cancellationToken);
@@ -106,28 +106,6 @@ public sealed class VoiceParticipant : IAsyncDisposable
         foreach (var media in offer.Media.Where(m => m.Ssrc is not null && m.Cname is not null))
             Speakers[media.Ssrc!.Value] = media.Cname![1..];
         return offer;
-    }
-
-    private string Answer(SdpSessionDescription offer)
-    {
-        var answer = new SdpSessionDescription { SessionId = 7, Version = 1 };
-        foreach (var media in offer.Media)
-        {
-            answer.Bundle.Add(media.Mid!);
-            var section = new SdpMediaSection
-            {
-                Mid = media.Mid,
-                IceUfrag = Peer.Local.Ufrag,
-                IcePwd = Peer.Local.Password,
-                Fingerprint = Peer.Certificate.Fingerprint,
-                Setup = "active",
-                Direction = media.Direction == SdpDirection.RecvOnly ? SdpDirection.SendOnly : SdpDirection.RecvOnly,
-            };
-            section.Codecs.Add(media.FindCodec("opus")!);
-            section.Extmaps.Add(new SdpExtmap(SdpOfferBuilder.AudioLevelExtensionId, SdpExtmap.AudioLevelUri));
-            answer.Media.Add(section);
-        }
-        return answer.ToString();
     }
 
     private void OnRtp(ReadOnlySpan<byte> packet)

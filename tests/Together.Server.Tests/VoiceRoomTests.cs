@@ -60,7 +60,7 @@ public sealed class VoiceRoomTests : CommunityTest
         };
         await gateway.SendAsync(new { op = 4, d = new { guild_id = guildId, channel_id = channelId, self_mute = mute, self_deaf = false } });
         var offer = ParseOffer(participant, (await gateway.DispatchAsync("VOICE_OFFER", timeout: TimeSpan.FromSeconds(20))).D);
-        await gateway.SendAsync(new { op = 40, d = new { guild_id = guildId, sdp = Answer(participant, offer) } });
+        await gateway.SendAsync(new { op = 40, d = new { guild_id = guildId, sdp = participant.Peer.Answer(offer) } });
         var candidate = offer.Media[0].Candidates[0];
         await participant.Peer.ConnectAsync(new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port),
             offer.EffectiveIceUfrag!, offer.EffectiveIcePwd!, offer.EffectiveFingerprint!, Limiter, cancellationToken: Cancel);
@@ -73,28 +73,6 @@ public sealed class VoiceRoomTests : CommunityTest
         foreach (var media in offer.Media.Where(m => m.Ssrc is not null && m.Cname is not null))
             participant.Speakers[media.Ssrc!.Value] = media.Cname![1..];
         return offer;
-    }
-
-    private static string Answer(Participant participant, SdpSessionDescription offer)
-    {
-        var answer = new SdpSessionDescription { SessionId = 7, Version = 1 };
-        foreach (var media in offer.Media)
-        {
-            answer.Bundle.Add(media.Mid!);
-            var section = new SdpMediaSection
-            {
-                Mid = media.Mid,
-                IceUfrag = participant.Peer.Local.Ufrag,
-                IcePwd = participant.Peer.Local.Password,
-                Fingerprint = participant.Peer.Certificate.Fingerprint,
-                Setup = "active",
-                Direction = media.Direction == SdpDirection.RecvOnly ? SdpDirection.SendOnly : SdpDirection.RecvOnly,
-            };
-            section.Codecs.Add(media.FindCodec("opus")!);
-            section.Extmaps.Add(new SdpExtmap(SdpOfferBuilder.AudioLevelExtensionId, SdpExtmap.AudioLevelUri));
-            answer.Media.Add(section);
-        }
-        return answer.ToString();
     }
 
     private static async Task TalkAsync(IEnumerable<Participant> speakers, int frames, short amplitude = 8000)

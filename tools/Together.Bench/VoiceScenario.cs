@@ -206,7 +206,7 @@ internal sealed class VoiceScenario : IGatewayListener
         var ids = (Guild: guildId.ToString(CultureInfo.InvariantCulture), Channel: channelId.ToString(CultureInfo.InvariantCulture));
         await gateway.SendTextAsync(JsonSerializer.Serialize(new { op = 4, d = new { guild_id = ids.Guild, channel_id = ids.Channel, self_mute = false, self_deaf = false } }), cancellationToken);
         var offer = await member.FirstOffer.Task.WaitAsync(TimeSpan.FromSeconds(20), cancellationToken);
-        await gateway.SendTextAsync(JsonSerializer.Serialize(new { op = 40, d = new { guild_id = ids.Guild, sdp = Answer(peer, offer) } }), cancellationToken);
+        await gateway.SendTextAsync(JsonSerializer.Serialize(new { op = 40, d = new { guild_id = ids.Guild, sdp = peer.Answer(offer, withMid: true) } }), cancellationToken);
         var candidate = offer.Media[0].Candidates[0];
         await peer.ConnectAsync(new IPEndPoint(IPAddress.Parse(candidate.Address), candidate.Port),
             offer.EffectiveIceUfrag!, offer.EffectiveIcePwd!, offer.EffectiveFingerprint!, limiter, cancellationToken: cancellationToken);
@@ -215,30 +215,6 @@ internal sealed class VoiceScenario : IGatewayListener
         member.NextSequence = (ushort)Random.Shared.Next(ushort.MaxValue + 1);
         member.NextTimestamp = (uint)Random.Shared.NextInt64(uint.MaxValue);
         (member.Frames, member.PayloadOffset) = BuildFrames(member.Index, member.Ssrc, uplinkMid);
-    }
-
-    /// <summary>What a browser answers: every m-line accepted, our ICE credentials and certificate, DTLS client.</summary>
-    private static string Answer(RtcClientPeer peer, SdpSessionDescription offer)
-    {
-        var answer = new SdpSessionDescription { SessionId = 7, Version = 1 };
-        foreach (var media in offer.Media)
-        {
-            answer.Bundle.Add(media.Mid!);
-            var section = new SdpMediaSection
-            {
-                Mid = media.Mid,
-                IceUfrag = peer.Local.Ufrag,
-                IcePwd = peer.Local.Password,
-                Fingerprint = peer.Certificate.Fingerprint,
-                Setup = "active",
-                Direction = media.Direction == SdpDirection.RecvOnly ? SdpDirection.SendOnly : SdpDirection.RecvOnly,
-            };
-            section.Codecs.Add(media.FindCodec("opus")!);
-            section.Extmaps.Add(new SdpExtmap(AudioLevelId, SdpExtmap.AudioLevelUri));
-            section.Extmaps.Add(new SdpExtmap(MidId, SdpExtmap.MidUri));
-            answer.Media.Add(section);
-        }
-        return answer.ToString();
     }
 
     /// <summary>

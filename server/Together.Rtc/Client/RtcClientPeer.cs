@@ -5,6 +5,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Together.Rtc.Dtls;
 using Together.Rtc.Rtp;
+using Together.Rtc.Sdp;
 using Together.Rtc.Srtp;
 using Together.Rtc.Stun;
 using Together.Rtc.Transport;
@@ -331,5 +332,35 @@ public sealed class RtcClientPeer : IDisposable
         {
             _sender?.Dispose();
         }
+    }
+
+    /// <summary>
+    /// What a browser answers to an SFU offer: every m-line accepted with this peer's ICE
+    /// credentials and certificate, as the DTLS client, with Opus and the audio-level extension
+    /// (and the MID extension when <paramref name="withMid"/>, as Chromium sends it).
+    /// </summary>
+    public string Answer(SdpSessionDescription offer, bool withMid = false)
+    {
+        ArgumentNullException.ThrowIfNull(offer);
+        var answer = new SdpSessionDescription { SessionId = 7, Version = 1 };
+        foreach (var media in offer.Media)
+        {
+            answer.Bundle.Add(media.Mid!);
+            var section = new SdpMediaSection
+            {
+                Mid = media.Mid,
+                IceUfrag = Local.Ufrag,
+                IcePwd = Local.Password,
+                Fingerprint = Certificate.Fingerprint,
+                Setup = "active",
+                Direction = media.Direction == SdpDirection.RecvOnly ? SdpDirection.SendOnly : SdpDirection.RecvOnly,
+            };
+            section.Codecs.Add(media.FindCodec("opus")!);
+            section.Extmaps.Add(new SdpExtmap(SdpOfferBuilder.AudioLevelExtensionId, SdpExtmap.AudioLevelUri));
+            if (withMid)
+                section.Extmaps.Add(new SdpExtmap(SdpOfferBuilder.MidExtensionId, SdpExtmap.MidUri));
+            answer.Media.Add(section);
+        }
+        return answer.ToString();
     }
 }
