@@ -2,7 +2,7 @@ import {
   ApiError, GatewayClient, Op, type KeyValueStorage, RateLimitError, RestClient, catchUpMessages, type GatewayState, type Message,
   type Snowflake, type Status,
 } from '@together/shared';
-import { ServerData, type StoredMessage } from './state/data';
+import { ServerData } from './state/data';
 import { applyDispatch } from './state/events';
 import { ReadState } from './state/readState';
 import { VoiceConnection } from './voice/connection';
@@ -204,20 +204,7 @@ export class Session {
   async send(channelId: Snowflake, content: string, retryNonce?: string, replyTo?: Snowflake) {
     const nonce = retryNonce ?? makeNonce();
     const key = `pending:${nonce}`;
-    const self = this.data.selfId ? this.data.users.get(this.data.selfId) : undefined;
-    const local: StoredMessage = {
-      id: key,
-      channel_id: channelId,
-      author: self ?? { id: this.data.selfId ?? '0', username: 'me' },
-      content,
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      type: 0,
-      nonce,
-      pending: 'sending',
-      referenced_message: replyTo ? (this.data.messages.get(replyTo) ?? null) : undefined,
-      message_reference: replyTo ? { message_id: replyTo } : undefined,
-    };
+    const local = this.data.localMessage(channelId, content, nonce, replyTo);
     this.data.messages.set(key, local);
     this.data.timelines.update(channelId, (t) => {
       const base = t ?? { ids: [], pending: [], hasMore: false };

@@ -7,7 +7,7 @@ import {
   type Snowflake,
 } from '@together/shared';
 import { Collection } from './state/collection';
-import type { ServerData, StoredMessage } from './state/data';
+import type { ServerData } from './state/data';
 import { describeError } from './session';
 
 /** A file in the composer's tray. */
@@ -158,20 +158,7 @@ export class FileSender {
     const key = `pending:${nonce}`;
     const abort = new AbortController();
     this.sending.set(key, { files, replyTo, abort });
-    const self = this.data.selfId ? this.data.users.get(this.data.selfId) : undefined;
-    const local: StoredMessage = {
-      id: key,
-      channel_id: channelId,
-      author: self ?? { id: this.data.selfId ?? '0', username: 'me' },
-      content,
-      timestamp: new Date().toISOString(),
-      edited_timestamp: null,
-      type: 0,
-      nonce,
-      pending: 'sending',
-      referenced_message: replyTo ? (this.data.messages.get(replyTo) ?? null) : undefined,
-      message_reference: replyTo ? { message_id: replyTo } : undefined,
-    };
+    const local = this.data.localMessage(channelId, content, nonce, replyTo);
     const total = files.reduce((n, f) => n + f.size, 0);
     this.progress.set(key, { loaded: 0, total, files: files.length });
     this.data.messages.set(key, local);

@@ -60,6 +60,24 @@ export class ServerData {
     });
   }
 
+  /** The optimistic copy of a message being sent: shown at once, replaced by the server's by `nonce`. */
+  localMessage(channelId: Snowflake, content: string, nonce: string, replyTo?: Snowflake): StoredMessage {
+    const self = this.selfId ? this.users.get(this.selfId) : undefined;
+    return {
+      id: `pending:${nonce}`,
+      channel_id: channelId,
+      author: self ?? { id: this.selfId ?? '0', username: 'me' },
+      content,
+      timestamp: new Date().toISOString(),
+      edited_timestamp: null,
+      type: 0,
+      nonce,
+      pending: 'sending',
+      referenced_message: replyTo ? (this.messages.get(replyTo) ?? null) : undefined,
+      message_reference: replyTo ? { message_id: replyTo } : undefined,
+    };
+  }
+
   /** Newest loaded real message per channel: the cursors for a catch-up after re-identify. */
   cursors(): Array<[Snowflake, Snowflake]> {
     const out: Array<[Snowflake, Snowflake]> = [];
