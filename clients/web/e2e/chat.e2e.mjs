@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repoRoot, startStack, webDir } from './harness.mjs';
+import { reportFailure, repoRoot, startStack } from './harness.mjs';
 
 // Screenshots of the main screens: into docs/screenshots with UPDATE_SCREENSHOTS=1 (then commit
 // them), else into clients/web/e2e-artifacts/screenshots so a test run leaves the tree clean.
@@ -36,26 +36,13 @@ after(async () => {
 });
 
 // On a failure, keep what both people saw (clients/web/e2e-artifacts/, not committed).
-afterEach(async (t) => {
-  if (t.passed) {
-    consoleLines.length = 0;
-    return;
-  }
-  const dir = join(webDir, 'e2e-artifacts');
-  mkdirSync(dir, { recursive: true });
-  const slug = t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50);
-  for (const [who, page] of [['alice', alice], ['bob', bob]]) {
-    await page?.screenshot({ path: join(dir, `${slug}-${who}.png`) }).catch(() => undefined);
-    // What the person saw, as text, so a failure in CI (no screenshots there) can be read.
-    const seen = await page?.evaluate(() => ({
-      alerts: [...document.querySelectorAll('[role=alert]')].map((e) => e.textContent),
-      channels: [...document.querySelectorAll('.channel-sidebar button, nav button')].map((e) => e.getAttribute('aria-label') ?? e.textContent).slice(0, 40),
-    })).catch(() => undefined);
-    console.log(`# ${who} saw: ${JSON.stringify(seen)}`);
-  }
-  for (const line of stack.logs().split('\n').filter((l) => /warn|fail|error|exception/i.test(l)).slice(-30)) console.log(`# server: ${line}`);
-  for (const line of consoleLines.splice(0)) console.log(`# ${line}`);
-});
+afterEach((t) => reportFailure(t, {
+  stack, consoleLines, pages: { alice, bob },
+  describe: (page) => page.evaluate(() => ({
+    alerts: [...document.querySelectorAll('[role=alert]')].map((e) => e.textContent),
+    channels: [...document.querySelectorAll('.channel-sidebar button, nav button')].map((e) => e.getAttribute('aria-label') ?? e.textContent).slice(0, 40),
+  })),
+}));
 
 // Browser console warnings and errors, printed with a failing test.
 const consoleLines = [];

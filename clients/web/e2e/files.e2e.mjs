@@ -9,7 +9,7 @@ import { mkdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { deflateSync } from 'node:zlib';
-import { repoRoot, startStack, webDir } from './harness.mjs';
+import { reportFailure, repoRoot, startStack } from './harness.mjs';
 
 // As in chat.e2e.mjs: into docs/screenshots with UPDATE_SCREENSHOTS=1, else e2e-artifacts.
 const shots = process.env.UPDATE_SCREENSHOTS === '1'
@@ -80,25 +80,13 @@ after(async () => {
   await stack?.close();
 });
 
-afterEach(async (t) => {
-  if (t.passed) {
-    consoleLines.length = 0;
-    return;
-  }
-  const dir = join(webDir, 'e2e-artifacts');
-  mkdirSync(dir, { recursive: true });
-  const slug = `files-${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`;
-  for (const [who, page] of [['alice', alice], ['bob', bob]]) {
-    await page?.screenshot({ path: join(dir, `${slug}-${who}.png`) }).catch(() => undefined);
-    const seen = await page?.evaluate(() => ({
-      alerts: [...document.querySelectorAll('[role=alert]')].map((e) => e.textContent),
-      messages: [...document.querySelectorAll('li.message')].slice(-5).map((e) => e.textContent?.slice(0, 120)),
-    })).catch(() => undefined);
-    console.log(`# ${who} saw: ${JSON.stringify(seen)}`);
-  }
-  for (const line of stack.logs().split('\n').filter((l) => /warn|fail|error|exception/i.test(l)).slice(-30)) console.log(`# server: ${line}`);
-  for (const line of consoleLines.splice(0)) console.log(`# ${line}`);
-});
+afterEach((t) => reportFailure(t, {
+  stack, consoleLines, pages: { alice, bob }, prefix: 'files-',
+  describe: (page) => page.evaluate(() => ({
+    alerts: [...document.querySelectorAll('[role=alert]')].map((e) => e.textContent),
+    messages: [...document.querySelectorAll('li.message')].slice(-5).map((e) => e.textContent?.slice(0, 120)),
+  })),
+}));
 
 async function newPage() {
   const context = await stack.browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: stack.base, acceptDownloads: true });

@@ -3,7 +3,7 @@
 // clients/web/dist, else by `vite preview` proxying /api and /gateway to it; plus Debian's
 // Chromium through playwright-core. Nothing is downloaded.
 import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, existsSync } from 'node:fs';
+import { mkdtempSync, mkdirSync, rmSync, existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -120,4 +120,26 @@ export async function startStack() {
     e.message += `\n${logs.slice(-4000)}`;
     throw e;
   }
+}
+
+/**
+ * After each test: on a failure, screenshots into e2e-artifacts/ and, as text for CI (which keeps
+ * no screenshots), what each page showed (`describe(page)`), the server's warnings and the
+ * browser's console errors and failed requests collected in `consoleLines`.
+ */
+export async function reportFailure(t, { stack, pages, consoleLines, describe, prefix = '', serverLines = /warn|fail|error|exception/i }) {
+  if (t.passed) {
+    consoleLines.length = 0;
+    return;
+  }
+  const dir = join(webDir, 'e2e-artifacts');
+  mkdirSync(dir, { recursive: true });
+  const slug = `${prefix}${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`;
+  for (const [who, page] of Object.entries(pages)) {
+    if (!page) continue;
+    await page.screenshot({ path: join(dir, `${slug}-${who}.png`) }).catch(() => undefined);
+    console.log(`# ${who} saw: ${JSON.stringify(await describe(page).catch(() => undefined))}`);
+  }
+  for (const line of stack.logs().split('\n').filter((l) => serverLines.test(l)).slice(-30)) console.log(`# server: ${line}`);
+  for (const line of consoleLines.splice(0)) console.log(`# ${line}`);
 }

@@ -10,7 +10,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { repoRoot, startStack, webDir } from './harness.mjs';
+import { reportFailure, repoRoot, startStack } from './harness.mjs';
 
 const shots = process.env.UPDATE_SCREENSHOTS === '1'
   ? join(repoRoot, 'docs/screenshots')
@@ -42,28 +42,17 @@ after(async () => {
   await stack?.close();
 });
 
-afterEach(async (t) => {
-  if (t.passed) {
-    consoleLines.length = 0;
-    return;
-  }
-  const dir = join(webDir, 'e2e-artifacts');
-  mkdirSync(dir, { recursive: true });
-  const slug = `voice-${t.name.replace(/[^a-z0-9]+/gi, '-').slice(0, 50)}`;
-  for (const [who, page] of [['alice', alice], ['bob', bob], ['carol', carol]]) {
-    if (!page) continue;
-    await page.screenshot({ path: join(dir, `${slug}-${who}.png`) }).catch(() => undefined);
-    const seen = await page.evaluate(() => ({
+afterEach((t) => reportFailure(t, {
+  stack, consoleLines, pages: { alice, bob, carol }, prefix: 'voice-', serverLines: /warn|fail|error|exception|voice/i,
+  describe: async (page) => ({
+    ...(await page.evaluate(() => ({
       alerts: [...document.querySelectorAll('[role=alert]')].map((e) => e.textContent),
       voice: document.querySelector('.voice-panel')?.textContent ?? null,
       lists: [...document.querySelectorAll('.voice-members')].map((l) => `${l.getAttribute('aria-label')}: ${[...l.querySelectorAll('li')].map((li) => `${li.textContent}[speaking=${li.dataset.speaking},muted=${li.dataset.muted}]`).join(', ')}`),
-    })).catch(() => undefined);
-    console.log(`# ${who} saw: ${JSON.stringify(seen)}`);
-    console.log(`# ${who} inbound: ${JSON.stringify(await inbound(page).catch(() => null))}`);
-  }
-  for (const line of stack.logs().split('\n').filter((l) => /warn|fail|error|exception|voice/i.test(l)).slice(-30)) console.log(`# server: ${line}`);
-  for (const line of consoleLines.splice(0)) console.log(`# ${line}`);
-});
+    }))),
+    inbound: await inbound(page).catch(() => null),
+  }),
+}));
 
 /** A person's browser context; `microphone` granted unless told otherwise (headless then denies it). */
 async function newPage({ allowMic = true, proxyGateway = false } = {}) {
