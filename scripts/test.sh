@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test suite: builds the solution, starts a throwaway PostgreSQL cluster (installing
 # PostgreSQL, Redis and Chromium first when missing, as root; the scale-out tests start their own
-# redis-server and stop it), runs each test assembly, stops the cluster even on failure,
+# redis-server and the attachment tests their own s3rver, and stop them), runs each test assembly, stops the cluster even on failure,
 # and ends with one line "N passed, N failed" summing every suite.
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -27,6 +27,12 @@ fi
 if [ ! -d tests/Together.Rtc.Tests/browser/node_modules/playwright-core ]; then
   echo "== installing the browser test's npm packages"
   npm ci --prefix tests/Together.Rtc.Tests/browser --no-audit --no-fund --loglevel=error \
+    || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
+fi
+# The attachment tests also run against s3rver, an S3-compatible server on Node.
+if [ ! -d tests/s3rver/node_modules/s3rver ]; then
+  echo "== installing the S3 test server"
+  npm ci --prefix tests/s3rver --no-audit --no-fund --loglevel=error \
     || { echo "npm ci failed"; echo "0 passed, 1 failed"; exit 1; }
 fi
 # Missing browser prerequisites fail the run instead of skipping the test.

@@ -3,28 +3,58 @@ using Microsoft.Extensions.DependencyInjection;
 using SkiaSharp;
 using Together.Data;
 using Together.Server.Features.Files;
+using Together.TestSupport;
 
 namespace Together.Server.Tests;
 
 /// <summary>Uploads with messages, how files are served, who may fetch them, and clean-up.</summary>
-public abstract class AttachmentTests(DatabaseProvider provider) : CommunityTest(provider)
+public abstract class AttachmentTests(DatabaseProvider provider, bool inS3 = false) : CommunityTest(provider)
 {
     public sealed class OnPostgres() : AttachmentTests(DatabaseProvider.Postgres);
 
     public sealed class OnSqlite() : AttachmentTests(DatabaseProvider.Sqlite);
 
-    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    /// <summary>The same stories with files in an S3-compatible bucket (a real s3rver) instead of on disk.</summary>
+    public sealed class InS3() : AttachmentTests(DatabaseProvider.Postgres, inS3: true);
+
+    // A bucket of its own per test, created by the server.
+    private readonly string _bucket = $"together-{Guid.NewGuid():N}";
+
+    protected override IDictionary<string, string?> Settings
     {
-        ["Files:MaxUploadBytes"] = "1048576",
-        ["Files:MaxFilesPerMessage"] = "3",
-        ["Files:OrphanGrace"] = "00:00:00",
-    };
+        get
+        {
+            var settings = new Dictionary<string, string?>
+            {
+                ["Files:MaxUploadBytes"] = "1048576",
+                ["Files:MaxFilesPerMessage"] = "3",
+                ["Files:OrphanGrace"] = "00:00:00",
+            };
+            if (inS3)
+            {
+                settings["Files:Store"] = "S3";
+                settings["Files:S3:ServiceUrl"] = S3Server.Endpoint;
+                settings["Files:S3:Bucket"] = _bucket;
+                settings["Files:S3:AccessKey"] = S3Server.AccessKey;
+                settings["Files:S3:SecretKey"] = S3Server.SecretKey;
+            }
+            return settings;
+        }
+    }
 
-    private BlobStore Store => Server.Services.GetRequiredService<BlobStore>();
+    private IFileStore Store => Server.Services.GetRequiredService<IFileStore>();
 
-    private string[] Blobs() => Directory.GetFiles(Path.Combine(Store.Root, "blobs"), "*", SearchOption.AllDirectories);
+    private async Task<List<StoredName>> ListAsync(string prefix)
+    {
+        var names = new List<StoredName>();
+        await foreach (var item in Store.ListAsync(prefix, Cancel))
+            names.Add(item);
+        return names;
+    }
 
-    private string[] Temps() => Directory.GetFiles(Path.Combine(Store.Root, "tmp"));
+    private async Task<int> BlobCountAsync() => (await ListAsync(StoreNames.Blobs)).Count;
+
+    private string[] Temps() => Directory.GetFiles(Server.Services.GetRequiredService<UploadTemp>().Directory);
 
     private static MultipartFormDataContent Form(object? payload, params (string Name, byte[] Content, string? ClaimedType)[] files)
     {
@@ -117,9 +147,11 @@ public abstract class AttachmentTests(DatabaseProvider provider) : CommunityTest
 
         Assert.Equal("pwned.txt", Attachment(sent).GetProperty("filename").GetString());
         Assert.False(File.Exists("/tmp/pwned.txt") && File.ReadAllText("/tmp/pwned.txt") == "owned");
-        var blob = Assert.Single(Blobs());
-        Assert.StartsWith(Path.Combine(Store.Root, "blobs"), blob, StringComparison.Ordinal);
-        Assert.Equal("owned", await File.ReadAllTextAsync(blob, Cancel));
+        var blob = Assert.Single(await ListAsync(StoreNames.Blobs));
+        await using var stored = await Store.OpenAsync(blob.Name, Cancel);
+        Assert.Equal("owned"u8.ToArray(), await stored!.ReadAllAsync(Cancel));
+        if (Store is DiskFileStore disk)
+            Assert.Single(Directory.GetFiles(Path.Combine(disk.Root, "blobs"), "*", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -136,7 +168,7 @@ public abstract class AttachmentTests(DatabaseProvider provider) : CommunityTest
         var tooMany = await Error(await UploadAsync(BobHttp, new { content = "many" }, four), HttpStatusCode.BadRequest, 50035);
         Assert.Contains("BASE_TYPE_MAX_LENGTH", tooMany.FieldErrorCodes("files"));
 
-        Assert.Empty(Blobs());
+        Assert.Equal(0, await BlobCountAsync());
         Assert.Empty(Temps());
         Assert.Equal(0, (await Get(BobHttp, $"channels/{GeneralId}/messages")).GetArrayLength());
     }
@@ -180,7 +212,7 @@ public abstract class AttachmentTests(DatabaseProvider provider) : CommunityTest
             .ExpectAsync(HttpStatusCode.NoContent);
         await Error(await UploadAsync(BobHttp, new { content = "pic" }, ("a.png", TestImages.Encode(4, 4, SKEncodedImageFormat.Png), null)),
             HttpStatusCode.Forbidden, 50013);
-        Assert.Empty(Blobs());
+        Assert.Equal(0, await BlobCountAsync());
         Assert.Empty(Temps());
         // Text alone is still fine.
         await (await UploadAsync(BobHttp, new { content = "just words" })).ExpectAsync(HttpStatusCode.OK);
@@ -243,16 +275,42 @@ public abstract class AttachmentTests(DatabaseProvider provider) : CommunityTest
             Assert.Equal(512, decoded.Width);
             Assert.Equal(288, decoded.Height);
         }
-        var cached = Directory.GetFiles(Path.Combine(Store.Root, "thumbs"), "*", SearchOption.AllDirectories);
-        var made = File.GetLastWriteTimeUtc(Assert.Single(cached));
+        var made = Assert.Single(await ListAsync(StoreNames.Thumbnails));
         await anonymous.GetAsync(url + "width=500", Cancel);
-        Assert.Equal(made, File.GetLastWriteTimeUtc(Assert.Single(Directory.GetFiles(Path.Combine(Store.Root, "thumbs"), "*", SearchOption.AllDirectories))));
+        Assert.Equal(made, Assert.Single(await ListAsync(StoreNames.Thumbnails)));
         // Asking for more than the original gives the original.
         Assert.Equal(big, await anonymous.GetByteArrayAsync(url + "width=4000&height=4000", Cancel));
 
         var animated = await anonymous.GetAsync(Attachment(sent, 1).GetProperty("url").GetString() + "width=64&height=64", Cancel);
         Assert.Equal("image/gif", animated.Content.Headers.ContentType!.MediaType);
         Assert.Equal(gif, await animated.Content.ReadAsByteArrayAsync(Cancel));
+    }
+
+    [Fact]
+    public async Task Downloads_resume_with_ranges_and_revalidate_with_etags()
+    {
+        await SetUpCommunityAsync();
+        var clip = new byte[300_000];
+        Random.Shared.NextBytes(clip);
+        var sent = await (await UploadAsync(BobHttp, new { content = "clip" }, ("clip.bin", clip, null))).ExpectAsync(HttpStatusCode.OK);
+        var url = Attachment(sent).GetProperty("url").GetString();
+        using var anonymous = Anonymous();
+
+        foreach (var (from, to) in new[] { (0, 99), (150_000, 150_999), (299_990, 299_999) })
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Get, url);
+            request.Headers.Range = new RangeHeaderValue(from, to);
+            var part = await anonymous.SendAsync(request, Cancel);
+            Assert.Equal(HttpStatusCode.PartialContent, part.StatusCode);
+            Assert.Equal(clip[from..(to + 1)], await part.Content.ReadAsByteArrayAsync(Cancel));
+            Assert.Equal(clip.Length, part.Content.Headers.ContentRange!.Length);
+        }
+
+        var whole = await anonymous.GetAsync(url, Cancel);
+        Assert.Equal(clip, await whole.Content.ReadAsByteArrayAsync(Cancel));
+        using var again = new HttpRequestMessage(HttpMethod.Get, url);
+        again.Headers.IfNoneMatch.Add(whole.Headers.ETag!);
+        Assert.Equal(HttpStatusCode.NotModified, (await anonymous.SendAsync(again, Cancel)).StatusCode);
     }
 
     [Fact]
@@ -263,20 +321,20 @@ public abstract class AttachmentTests(DatabaseProvider provider) : CommunityTest
         var first = await (await UploadAsync(BobHttp, new { content = "1" }, ("a.txt", shared, null))).ExpectAsync(HttpStatusCode.OK);
         var second = await (await UploadAsync(BobHttp, new { content = "2" }, ("b.txt", shared, null))).ExpectAsync(HttpStatusCode.OK);
         await (await UploadAsync(AliceHttp, new { content = "3" }, ("c.txt", "alice's own"u8.ToArray(), null))).ExpectAsync(HttpStatusCode.OK);
-        Assert.Equal(2, Blobs().Length); // content-addressed: the shared file is stored once
+        Assert.Equal(2, await BlobCountAsync()); // content-addressed: the shared file is stored once
 
         await (await BobHttp.DeleteAsync($"channels/{GeneralId}/messages/{first.GetProperty("id").GetString()}", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
         await Task.Delay(300, Cancel);
-        Assert.Equal(2, Blobs().Length);
+        Assert.Equal(2, await BlobCountAsync());
         using var anonymous = Anonymous();
         Assert.Equal(HttpStatusCode.NotFound, (await anonymous.GetAsync(Attachment(first).GetProperty("url").GetString(), Cancel)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await anonymous.GetAsync(Attachment(second).GetProperty("url").GetString(), Cancel)).StatusCode);
 
         await (await BobHttp.DeleteAsync($"channels/{GeneralId}/messages/{second.GetProperty("id").GetString()}", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
-        await WaitUntilAsync(() => Blobs().Length == 1);
+        await WaitUntilAsync(async () => await BlobCountAsync() == 1);
 
         await (await AliceHttp.DeleteAsync($"guilds/{GuildId}", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
-        await WaitUntilAsync(() => Blobs().Length == 0);
+        await WaitUntilAsync(async () => await BlobCountAsync() == 0);
     }
 
     [Fact]
@@ -290,11 +348,11 @@ public abstract class AttachmentTests(DatabaseProvider provider) : CommunityTest
         var edited = await (await BobHttp.PatchJsonAsync(path, new { attachments = new[] { new { id = keep } } })).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(keep, Assert.Single(edited.GetProperty("attachments").EnumerateArray()).GetProperty("id").GetString());
         Assert.NotEqual(JsonValueKind.Null, edited.GetProperty("edited_timestamp").ValueKind);
-        await WaitUntilAsync(() => Blobs().Length == 1);
+        await WaitUntilAsync(async () => await BlobCountAsync() == 1);
 
         await Error(await BobHttp.PatchJsonAsync(path, new { attachments = Array.Empty<object>() }), HttpStatusCode.BadRequest, 50006);
         await (await BobHttp.PatchJsonAsync(path, new { content = "now with words", attachments = Array.Empty<object>() })).ExpectAsync(HttpStatusCode.OK);
-        await WaitUntilAsync(() => Blobs().Length == 0);
+        await WaitUntilAsync(async () => await BlobCountAsync() == 0);
         await Error(await AliceHttp.PatchJsonAsync(path, new { attachments = Array.Empty<object>() }), HttpStatusCode.Forbidden, 50005);
     }
 
@@ -304,15 +362,14 @@ public abstract class AttachmentTests(DatabaseProvider provider) : CommunityTest
         await SetUpCommunityAsync();
         var kept = await (await UploadAsync(BobHttp, new { content = "kept" }, ("k.txt", "keep me"u8.ToArray(), null))).ExpectAsync(HttpStatusCode.OK);
         // A blob left by a crash between storing and saving the message.
-        var temp = Store.NewTempPath();
+        var temp = Server.Services.GetRequiredService<UploadTemp>().NewPath();
         await File.WriteAllTextAsync(temp, "orphan", Cancel);
         var orphan = await Store.CommitAsync(temp, Cancel);
-        File.SetLastWriteTimeUtc(Store.BlobPath(orphan), DateTime.UtcNow.AddHours(-1));
-        Assert.Equal(2, Blobs().Length);
+        Assert.Equal(2, await BlobCountAsync());
 
-        await Server.Services.GetRequiredService<FileJanitor>().SweepAsync(Cancel);
+        await Server.Services.GetRequiredService<FileJanitor>().SweepAsync(Cancel); // grace period 0 in these tests
 
-        Assert.False(File.Exists(Store.BlobPath(orphan)));
+        Assert.Null(await Store.ModifiedAsync(StoreNames.Blob(orphan), Cancel));
         using var anonymous = Anonymous();
         Assert.Equal("keep me", await anonymous.GetStringAsync(Attachment(kept).GetProperty("url").GetString(), Cancel));
     }
@@ -354,10 +411,10 @@ public abstract class AttachmentTests(DatabaseProvider provider) : CommunityTest
         Assert.Equal(JsonValueKind.Null, cleared.GetProperty("avatar").ValueKind);
     }
 
-    private static async Task WaitUntilAsync(Func<bool> condition)
+    private static async Task WaitUntilAsync(Func<Task<bool>> condition)
     {
-        for (var i = 0; i < 100 && !condition(); i++)
+        for (var i = 0; i < 100 && !await condition(); i++)
             await Task.Delay(100, Cancel);
-        Assert.True(condition());
+        Assert.True(await condition());
     }
 }

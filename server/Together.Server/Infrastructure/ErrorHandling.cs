@@ -132,7 +132,7 @@ public static partial class ErrorHandling
 }
 
 /// <summary>A bounded resource is full; the request may be retried shortly (HTTP 503).</summary>
-public sealed class ServiceBusyException(string message) : Exception(message);
+public sealed class ServiceBusyException(string message, Exception? inner = null) : Exception(message, inner);
 
 /// <summary>
 /// An expected refusal (unknown entity, missing permission, invalid form) thrown from deep in a

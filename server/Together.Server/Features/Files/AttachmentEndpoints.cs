@@ -55,7 +55,7 @@ public static class AttachmentEndpoints
     /// </summary>
     public static async Task<IResult> Get(
         HttpContext context, long channelId, long attachmentId, string filename, string? ex, string? @is, string? hm, int? width, int? height,
-        TogetherDb db, AttachmentUrls urls, BlobStore store, Images images, GuildAccess access, CancellationToken cancellationToken)
+        TogetherDb db, AttachmentUrls urls, IFileStore store, Images images, GuildAccess access, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(context);
         var attachment = await db.Attachments.AsNoTracking()
@@ -71,23 +71,23 @@ public static class AttachmentEndpoints
                 return Gone(); // the same answer as for no file at all: nothing leaks to strangers
         }
 
-        var path = store.BlobPath(attachment.StorageKey);
-        if (!File.Exists(path))
-            return Gone();
         var type = attachment.ContentType;
         var inline = ContentSniffer.IsInline(type);
+        var tag = attachment.StorageKey[..32];
+        StoredFile? file = null;
         if (attachment is { Width: { } w, Height: { } h } && type is "image/png" or "image/jpeg" or "image/webp" or "image/bmp"
             && Images.BoxToCover(w, h, width, height) is { } box && box < Math.Max(w, h))
         {
-            var thumbnail = store.ThumbnailPath(attachment.StorageKey, box);
-            if (!File.Exists(thumbnail) && await images.ThumbnailAsync(path, box, cancellationToken) is { } made)
-                await store.WriteAtomicallyAsync(thumbnail, made, cancellationToken);
-            if (File.Exists(thumbnail))
+            file = await ThumbnailAsync(attachment.StorageKey, box, attachment.Size, store, images, time, cancellationToken);
+            if (file is not null)
             {
-                path = thumbnail;
                 type = "image/webp";
+                tag += "-" + box.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
         }
+        file ??= await store.OpenAsync(StoreNames.Blob(attachment.StorageKey), cancellationToken);
+        if (file is null)
+            return Gone();
 
         var headers = context.Response.Headers;
         headers[HeaderNames.ContentSecurityPolicy] = "default-src 'none'; img-src 'self' data:; media-src 'self'; style-src 'unsafe-inline'; sandbox";
@@ -97,8 +97,33 @@ public static class AttachmentEndpoints
         var disposition = new ContentDispositionHeaderValue(inline ? "inline" : "attachment");
         disposition.SetHttpFileName(attachment.Filename);
         headers[HeaderNames.ContentDisposition] = disposition.ToString();
-        return Results.File(path, type, enableRangeProcessing: true,
-            entityTag: new EntityTagHeaderValue($"\"{attachment.StorageKey[..32]}\""));
+        return Results.Stream(file.Content, type, lastModified: file.Modified, enableRangeProcessing: true,
+            entityTag: new EntityTagHeaderValue($"\"{tag}\""));
+    }
+
+    /// <summary>Images larger than this many bytes are served whole: a thumbnail is made in memory.</summary>
+    private const long MaxThumbnailSourceBytes = 64L * 1024 * 1024;
+
+    /// <summary>The cached thumbnail, made (once) when missing; null when the image cannot have one.</summary>
+    private static async Task<StoredFile?> ThumbnailAsync(string key, int box, long size, IFileStore store, Images images, TimeProvider time,
+        CancellationToken cancellationToken)
+    {
+        var name = StoreNames.Thumbnail(key, box);
+        if (await store.OpenAsync(name, cancellationToken) is { } cached)
+            return cached;
+        if (size > MaxThumbnailSourceBytes)
+            return null;
+        byte[]? made;
+        await using (var source = await store.OpenAsync(StoreNames.Blob(key), cancellationToken))
+        {
+            if (source is null)
+                return null;
+            made = await images.ThumbnailAsync(await source.ReadAllAsync(cancellationToken), box, cancellationToken);
+        }
+        if (made is null)
+            return null;
+        await store.WriteAsync(name, made, cancellationToken);
+        return StoredFile.InMemory(made, time);
     }
 
     private static async Task<bool> CanReadAsync(GuildAccess access, long channelId, long userId, CancellationToken cancellationToken)

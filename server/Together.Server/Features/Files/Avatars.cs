@@ -11,7 +11,7 @@ namespace Together.Server.Features.Files;
 /// moving), served at Discord's CDN paths <c>/avatars/{user}/{hash}.{ext}</c> and
 /// <c>/icons/{guild}/{hash}.{ext}</c> with <c>?size=</c> made on request and cached.
 /// </summary>
-public sealed partial class Avatars(BlobStore store, Images images, FileSettings settings)
+public sealed partial class Avatars(IFileStore store, Images images, FileSettings settings, TimeProvider time)
 {
     public static readonly int[] Sizes = [16, 32, 64, 128, 256, 512, 1024, 2048, 4096];
 
@@ -40,13 +40,14 @@ public sealed partial class Avatars(BlobStore store, Images images, FileSettings
         if (type.ContentType == "image/gif" && IsAnimated(bytes))
         {
             var animatedHash = "a_" + Hash(bytes);
-            await WriteOnceAsync(Path.Combine(store.AvatarDirectory, animatedHash + ".gif"), bytes, cancellationToken);
+            // Written even when there: that also renews its date against the janitor's grace period.
+            await store.WriteAsync(StoreNames.Avatar(animatedHash + ".gif"), bytes, cancellationToken);
             return animatedHash;
         }
         var png = await images.AvatarAsync(bytes, cancellationToken)
             ?? throw ApiException.Invalid(field, "IMAGE_INVALID", "Invalid image data: the image could not be read or is too large.");
         var hash = Hash(png);
-        await WriteOnceAsync(Path.Combine(store.AvatarDirectory, hash + ".png"), png, cancellationToken);
+        await store.WriteAsync(StoreNames.Avatar(hash + ".png"), png, cancellationToken);
         return hash;
     }
 
@@ -59,16 +60,8 @@ public sealed partial class Avatars(BlobStore store, Images images, FileSettings
 
     private static string Hash(byte[] content) => Convert.ToHexStringLower(SHA256.HashData(content))[..32];
 
-    private async Task WriteOnceAsync(string path, byte[] content, CancellationToken cancellationToken)
-    {
-        if (File.Exists(path))
-            File.SetLastWriteTimeUtc(path, DateTime.UtcNow);
-        else
-            await store.WriteAtomicallyAsync(path, content, cancellationToken);
-    }
-
     /// <summary>The file for a request like <c>{hash}.webp?size=64</c>, made and cached when missing; null when unknown.</summary>
-    public async Task<(string Path, string ContentType)?> FileAsync(string file, int? size, CancellationToken cancellationToken)
+    public async Task<(StoredFile File, string ContentType)?> FileAsync(string file, int? size, CancellationToken cancellationToken)
     {
         var match = AvatarFile().Match(file ?? "");
         if (!match.Success)
@@ -76,26 +69,31 @@ public sealed partial class Avatars(BlobStore store, Images images, FileSettings
         var hash = match.Groups[1].Value;
         var ext = match.Groups[2].Value == "jpeg" ? "jpg" : match.Groups[2].Value;
         var animated = hash.StartsWith("a_", StringComparison.Ordinal);
-        var source = Path.Combine(store.AvatarDirectory, hash + (animated ? ".gif" : ".png"));
-        if (!File.Exists(source))
-            return null;
+        var source = StoreNames.Avatar(hash + (animated ? ".gif" : ".png"));
         var wanted = Sizes.FirstOrDefault(s => s >= (size ?? Images.AvatarSize), Sizes[^1]);
         if (animated && ext == "gif")
-            return (source, "image/gif");
+            return await store.OpenAsync(source, cancellationToken) is { } gif ? (gif, "image/gif") : null;
         if (ext == "gif")
             ext = "png"; // a still avatar asked for as GIF: Discord answers with the still image
         if (!animated && ext == "png" && wanted >= Images.AvatarSize)
-            return (source, "image/png");
-        var variant = Path.Combine(store.AvatarDirectory, $"{hash}-{Math.Min(wanted, Images.AvatarSize)}.{ext}");
-        var format = ext switch { "jpg" => SKEncodedImageFormat.Jpeg, "webp" => SKEncodedImageFormat.Webp, _ => SKEncodedImageFormat.Png };
-        if (!File.Exists(variant))
+            return await store.OpenAsync(source, cancellationToken) is { } png ? (png, "image/png") : null;
+
+        var type = ext switch { "jpg" => "image/jpeg", "webp" => "image/webp", _ => "image/png" };
+        var variant = StoreNames.Avatar($"{hash}-{Math.Min(wanted, Images.AvatarSize)}.{ext}");
+        if (await store.OpenAsync(variant, cancellationToken) is { } cached)
+            return (cached, type);
+        byte[]? made;
+        await using (var original = await store.OpenAsync(source, cancellationToken))
         {
-            var made = await images.ConvertAsync(source, Math.Min(wanted, Images.AvatarSize), format, cancellationToken);
-            if (made is null)
+            if (original is null)
                 return null;
-            await store.WriteAtomicallyAsync(variant, made, cancellationToken);
+            var format = ext switch { "jpg" => SKEncodedImageFormat.Jpeg, "webp" => SKEncodedImageFormat.Webp, _ => SKEncodedImageFormat.Png };
+            made = await images.ConvertAsync(await original.ReadAllAsync(cancellationToken), Math.Min(wanted, Images.AvatarSize), format, cancellationToken);
         }
-        return (variant, ext switch { "jpg" => "image/jpeg", "webp" => "image/webp", _ => "image/png" });
+        if (made is null)
+            return null;
+        await store.WriteAsync(variant, made, cancellationToken);
+        return (StoredFile.InMemory(made, time), type);
     }
 
     [GeneratedRegex(@"^data:image/[a-z0-9.+-]+;base64,([A-Za-z0-9+/=\s]+)$", RegexOptions.CultureInvariant)]

@@ -10,7 +10,7 @@ namespace Together.Server.Features.Files;
 /// crash or a failed request left behind. Content addressing means one blob can back several
 /// attachments, so a blob goes only when no attachment row names it.
 /// </summary>
-public sealed partial class FileJanitor(IServiceScopeFactory scopes, BlobStore store, FileSettings settings, TimeProvider time, ILogger<FileJanitor> logger)
+public sealed partial class FileJanitor(IServiceScopeFactory scopes, IFileStore store, FileSettings settings, TimeProvider time, ILogger<FileJanitor> logger)
     : BackgroundService
 {
     private readonly Channel<string> _candidates = Channel.CreateUnbounded<string>(new UnboundedChannelOptions { SingleReader = true });
@@ -20,7 +20,7 @@ public sealed partial class FileJanitor(IServiceScopeFactory scopes, BlobStore s
     {
         ArgumentNullException.ThrowIfNull(keys);
         foreach (var key in keys)
-            if (BlobStore.IsKey(key))
+            if (StoreNames.IsKey(key))
                 _candidates.Writer.TryWrite(key);
     }
 
@@ -82,8 +82,11 @@ public sealed partial class FileJanitor(IServiceScopeFactory scopes, BlobStore s
         try
         {
             var batch = new HashSet<string>(StringComparer.Ordinal);
-            foreach (var (key, _) in store.EnumerateBlobs())
+            await foreach (var blob in store.ListAsync(StoreNames.Blobs, cancellationToken))
             {
+                var key = blob.Name[StoreNames.Blobs.Length..];
+                if (!StoreNames.IsKey(key))
+                    continue;
                 batch.Add(key);
                 if (batch.Count == 500)
                 {
@@ -111,16 +114,16 @@ public sealed partial class FileJanitor(IServiceScopeFactory scopes, BlobStore s
             var list = keys.ToList();
             var referenced = (await db.Attachments.AsNoTracking().Where(a => list.Contains(a.StorageKey))
                 .Select(a => a.StorageKey).Distinct().ToListAsync(cancellationToken)).ToHashSet(StringComparer.Ordinal);
-            var cutoff = time.GetUtcNow().UtcDateTime - settings.OrphanGrace;
+            var cutoff = time.GetUtcNow() - settings.OrphanGrace;
             var deleted = 0;
             foreach (var key in list)
             {
                 if (referenced.Contains(key))
                     continue;
-                var path = store.BlobPath(key);
-                if (File.Exists(path) && File.GetLastWriteTimeUtc(path) > cutoff)
+                if (await store.ModifiedAsync(StoreNames.Blob(key), cancellationToken) > cutoff)
                     continue; // may be an upload about to be saved
-                store.Delete(key);
+                await DeleteAsync(StoreNames.ThumbnailsOf(key), cancellationToken);
+                await store.DeleteAsync(StoreNames.Blob(key), cancellationToken);
                 deleted++;
             }
             if (deleted > 0)
@@ -136,18 +139,31 @@ public sealed partial class FileJanitor(IServiceScopeFactory scopes, BlobStore s
     {
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TogetherDb>();
-        var cutoff = time.GetUtcNow().UtcDateTime - settings.OrphanGrace;
-        foreach (var file in Directory.EnumerateFiles(store.AvatarDirectory))
+        var cutoff = time.GetUtcNow() - settings.OrphanGrace;
+        var originals = new List<string>();
+        await foreach (var file in store.ListAsync(StoreNames.Avatars, cancellationToken))
         {
-            var hash = Path.GetFileNameWithoutExtension(file);
-            if (hash.Contains('-', StringComparison.Ordinal) || File.GetLastWriteTimeUtc(file) > cutoff)
-                continue;
+            var hash = Path.GetFileNameWithoutExtension(file.Name[StoreNames.Avatars.Length..]);
+            if (!hash.Contains('-', StringComparison.Ordinal) && file.Modified <= cutoff)
+                originals.Add(hash); // variants ({hash}-{size}) go with their original
+        }
+        foreach (var hash in originals)
+        {
             var used = await db.Users.AnyAsync(u => u.AvatarHash == hash, cancellationToken)
                 || await db.Guilds.AnyAsync(g => g.IconHash == hash, cancellationToken);
             if (!used)
-                foreach (var variant in Directory.EnumerateFiles(store.AvatarDirectory, hash + "*"))
-                    File.Delete(variant);
+                await DeleteAsync(StoreNames.Avatar(hash), cancellationToken);
         }
+    }
+
+    /// <summary>Every object under a prefix, listed first so that deleting does not disturb the listing.</summary>
+    private async Task DeleteAsync(string prefix, CancellationToken cancellationToken)
+    {
+        var names = new List<string>();
+        await foreach (var item in store.ListAsync(prefix, cancellationToken))
+            names.Add(item.Name);
+        foreach (var name in names)
+            await store.DeleteAsync(name, cancellationToken);
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Deleted {Count} unreferenced files")]

@@ -9,7 +9,12 @@ public sealed class FileSettings
     /// <summary>Files per message, as Discord.</summary>
     public int MaxFilesPerMessage { get; set; } = 10;
 
-    /// <summary>Where blobs live; relative paths are under the data directory.</summary>
+    /// <summary><c>Disk</c> (the data folder, the default) or <c>S3</c> (the bucket in <see cref="S3"/>).</summary>
+    public FileStoreKind Store { get; set; } = FileStoreKind.Disk;
+
+    public S3Settings S3 { get; set; } = new();
+
+    /// <summary>Where files live on disk (and uploads wait whatever the store); relative paths are under the data directory.</summary>
     public string Path { get; set; } = "files";
 
     /// <summary>
@@ -32,4 +37,10 @@ public sealed class FileSettings
 
     /// <summary>Largest avatar or icon image accepted (decoded data URI), as Discord: 10 MB.</summary>
     public int MaxAvatarBytes { get; set; } = 10 * 1024 * 1024;
+}
+
+public enum FileStoreKind
+{
+    Disk,
+    S3,
 }

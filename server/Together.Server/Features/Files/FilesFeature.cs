@@ -6,9 +6,21 @@ public static class FilesFeature
 {
     public static IServiceCollection AddFiles(this IServiceCollection services, IConfiguration configuration)
     {
-        services.AddSingleton(configuration.GetSection("Files").Get<FileSettings>() ?? new FileSettings());
+        var settings = configuration.GetSection("Files").Get<FileSettings>() ?? new FileSettings();
+        services.AddSingleton(settings);
         services.AddHttpContextAccessor();
-        services.AddSingleton<BlobStore>();
+        services.AddSingleton<UploadTemp>();
+        if (settings.Store == FileStoreKind.S3)
+        {
+            services.AddSingleton<S3FileStore>();
+            services.AddSingleton<IFileStore>(s => s.GetRequiredService<S3FileStore>());
+            services.AddHealthChecks().AddCheck<S3FileStore>("files", tags: ["ready"]);
+        }
+        else
+        {
+            services.AddSingleton<DiskFileStore>();
+            services.AddSingleton<IFileStore>(s => s.GetRequiredService<DiskFileStore>());
+        }
         services.AddSingleton<Images>();
         services.AddSingleton<Avatars>();
         services.AddSingleton<AttachmentUrls>();
@@ -48,6 +60,6 @@ public static class FilesFeature
         // Content-addressed: a file under a given hash never changes.
         context.Response.Headers[HeaderNames.CacheControl] = "public, max-age=31536000, immutable";
         context.Response.Headers[HeaderNames.ContentSecurityPolicy] = "default-src 'none'; sandbox";
-        return Results.File(found.Path, found.ContentType);
+        return Results.Stream(found.File.Content, found.ContentType, lastModified: found.File.Modified);
     }
 }

@@ -53,7 +53,7 @@ public sealed class Images(FileSettings settings) : IDisposable
     }
 
     /// <summary>A WebP no larger than <paramref name="box"/> either way, or null when the source may not or cannot be decoded.</summary>
-    public async Task<byte[]?> ThumbnailAsync(string source, int box, CancellationToken cancellationToken)
+    public async Task<byte[]?> ThumbnailAsync(byte[] source, int box, CancellationToken cancellationToken)
     {
         await _decoding.WaitAsync(cancellationToken);
         try
@@ -97,7 +97,7 @@ public sealed class Images(FileSettings settings) : IDisposable
     }
 
     /// <summary>A stored avatar at another size or format (first frame of an animated one).</summary>
-    public async Task<byte[]?> ConvertAsync(string source, int size, SKEncodedImageFormat format, CancellationToken cancellationToken)
+    public async Task<byte[]?> ConvertAsync(byte[] source, int size, SKEncodedImageFormat format, CancellationToken cancellationToken)
     {
         await _decoding.WaitAsync(cancellationToken);
         try
@@ -114,9 +114,10 @@ public sealed class Images(FileSettings settings) : IDisposable
         }
     }
 
-    private SKBitmap? Decode(string path, int box)
+    private SKBitmap? Decode(byte[] content, int box)
     {
-        using var codec = SKCodec.Create(path);
+        using var data = SKData.CreateCopy(content);
+        using var codec = SKCodec.Create(data);
         return codec is null ? null : DecodeCodec(codec, box);
     }
 

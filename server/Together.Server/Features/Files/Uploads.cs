@@ -27,14 +27,14 @@ public sealed class MessageUpload(SendMessageRequest payload, UploadSet? files) 
 public sealed record DescribedFile(UploadedFile File, string Filename, string? Description);
 
 /// <summary>Reads message bodies with or without files and stores the files.</summary>
-public sealed class Uploads(FileSettings settings, BlobStore store, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
+public sealed class Uploads(FileSettings settings, IFileStore store, UploadTemp temp, IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions> json)
 {
     public async Task<MessageUpload> ReadMessageAsync(HttpRequest request, bool filesAllowed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (UploadSet.IsMultipart(request))
         {
-            var set = await UploadSet.ReadAsync(request, settings, store, filesAllowed, cancellationToken);
+            var set = await UploadSet.ReadAsync(request, settings, temp, filesAllowed, cancellationToken);
             try
             {
                 SendMessageRequest payload;
@@ -154,7 +154,7 @@ public sealed class Uploads(FileSettings settings, BlobStore store, IOptions<Mic
     }
 }
 
-/// <summary>One uploaded file, complete, in the store's temp folder.</summary>
+/// <summary>One uploaded file, complete, in the upload temp folder.</summary>
 public sealed record UploadedFile(int Index, string Filename, string TempPath, long Size, SniffedType Type);
 
 /// <summary>
@@ -187,11 +187,11 @@ public sealed partial class UploadSet : IDisposable
     /// Streams each part to disk as it arrives (never the whole request in memory), stopping with
     /// 413 at the first file over the size limit and 400 past the file count.
     /// </summary>
-    public static async Task<UploadSet> ReadAsync(HttpRequest request, FileSettings settings, BlobStore store, bool filesAllowed, CancellationToken cancellationToken)
+    public static async Task<UploadSet> ReadAsync(HttpRequest request, FileSettings settings, UploadTemp temp, bool filesAllowed, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(settings);
-        ArgumentNullException.ThrowIfNull(store);
+        ArgumentNullException.ThrowIfNull(temp);
         if (request.HttpContext.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } limit)
             limit.MaxRequestBodySize = RequestLimit(settings);
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType)
@@ -225,7 +225,7 @@ public sealed partial class UploadSet : IDisposable
                 if (set.Files.Any(f => f.Index == fileIndex))
                     throw ApiException.Invalid($"files[{fileIndex}]", "BASE_TYPE_DUPLICATE", "The same file index is given twice.");
                 var claimed = HeaderUtilities.RemoveQuotes(disposition.FileNameStar.HasValue ? disposition.FileNameStar : disposition.FileName).Value;
-                set.Files.Add(await ReceiveFileAsync(section.Body, fileIndex.Value, FileNames.Sanitize(claimed), settings, store, cancellationToken));
+                set.Files.Add(await ReceiveFileAsync(section.Body, fileIndex.Value, FileNames.Sanitize(claimed), settings, temp, cancellationToken));
             }
             return set;
         }
@@ -288,10 +288,10 @@ public sealed partial class UploadSet : IDisposable
         }
     }
 
-    private static async Task<UploadedFile> ReceiveFileAsync(Stream body, int index, string filename, FileSettings settings, BlobStore store,
+    private static async Task<UploadedFile> ReceiveFileAsync(Stream body, int index, string filename, FileSettings settings, UploadTemp temp,
         CancellationToken cancellationToken)
     {
-        var path = store.NewTempPath();
+        var path = temp.NewPath();
         try
         {
             long size = 0;
