@@ -191,25 +191,27 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ISe
         if (!e.ChangeAfterDelivery)
             await ApplyAsync(e, cancellationToken);
 
-        var delivered = new HashSet<GatewaySession>();
+        // Who got it, only when someone else may be owed it too: a message to 500 members does
+        // not need a 500-entry set.
+        var delivered = sawBefore is not null || e.UserIds is not null ? new HashSet<GatewaySession>() : null;
         if (!e.NamedUsersOnly && e.GuildId is { } guildId && guilds.TryGet(guildId, out var state))
             foreach (var session in Audience(e, state))
             {
                 session.Dispatch(e.Name, PayloadFor(e, session));
-                delivered.Add(session);
+                delivered?.Add(session);
             }
         if (sawBefore is not null && e.ForLostAccess is { } lost)
-            foreach (var session in sawBefore.Where(s => !delivered.Contains(s)))
+            foreach (var session in sawBefore.Where(s => !delivered!.Contains(s)))
             {
                 session.Dispatch(lost.Name, lost.Payload);
-                delivered.Add(session);
+                delivered!.Add(session);
             }
         // Sessions named directly: a joining or leaving member hears about it even though they
         // are not (or no longer) subscribed to the guild.
         if (e.UserIds is { } users)
             foreach (var userId in users)
                 foreach (var session in sessions.OfUser(userId))
-                    if (delivered.Add(session))
+                    if (delivered!.Add(session))
                         session.Dispatch(e.Name, PayloadFor(e, session));
         if (e.ChangeAfterDelivery)
             await ApplyAsync(e, cancellationToken);

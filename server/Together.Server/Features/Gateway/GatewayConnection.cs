@@ -5,14 +5,16 @@ using System.IO.Compression;
 using System.Net.WebSockets;
 using System.Text;
 using System.Text.Json;
-using System.Threading.Channels;
 
 namespace Together.Server.Features.Gateway;
 
 /// <summary>
-/// One WebSocket. A receive loop parses frames and hands each to its opcode's handler; a send
-/// loop drains a bounded queue. A client that cannot keep up fills the queue and is cut loose
-/// (it can resume), so a slow phone never grows the server's memory.
+/// One WebSocket. A receive loop parses frames and hands each to its opcode's handler. Frames
+/// out are written by whoever enqueues them while the socket is idle (the dispatcher, usually),
+/// so fanning one message out to 500 idle sockets costs no thread-pool work item per socket;
+/// frames that arrive while a send is in flight wait in a bounded queue that the sender drains.
+/// A client that cannot keep up fills the queue and is cut loose (it can resume), so a slow
+/// phone never grows the server's memory.
 /// </summary>
 public sealed class GatewayConnection : IAsyncDisposable
 {
@@ -22,10 +24,11 @@ public sealed class GatewayConnection : IAsyncDisposable
     /// <summary>Voice answers carry SDP, about half a kilobyte per participant in the room.</summary>
     public const int MaxVoiceFrame = 64 * 1024;
 
-    private const int SendBufferSize = 4096;
-
     private readonly WebSocket _socket;
-    private readonly Channel<Outgoing> _outgoing;
+    private readonly Queue<Outgoing> _queue = new(); // guards itself, _sending and _closed
+    private readonly int _queueCapacity;
+    private readonly TaskCompletionSource _sendsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private bool _sending;
     private readonly ZLibStream? _zlib;
     private readonly MemoryStream? _zlibBuffer;
     private readonly CancellationTokenSource _closing = new();
@@ -38,11 +41,7 @@ public sealed class GatewayConnection : IAsyncDisposable
     {
         _socket = socket;
         _time = time;
-        _outgoing = Channel.CreateBounded<Outgoing>(new BoundedChannelOptions(queueCapacity)
-        {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.DropWrite,
-        });
+        _queueCapacity = queueCapacity;
         if (zlibStream)
         {
             _zlibBuffer = new MemoryStream();
@@ -78,19 +77,75 @@ public sealed class GatewayConnection : IAsyncDisposable
 
     private void Enqueue(Outgoing frame)
     {
-        if (IsClosed)
-            return;
-        if (!_outgoing.Writer.TryWrite(frame))
-            Close(CloseCode.UnknownError, "Client too slow: outgoing queue full.");
+        lock (_queue)
+        {
+            if (_closed != 0)
+                return;
+            if (_sending)
+            {
+                if (_queue.Count < _queueCapacity)
+                    _queue.Enqueue(frame);
+                else
+                    CloseLocked(CloseCode.UnknownError, "Client too slow: outgoing queue full.");
+                return;
+            }
+            _sending = true;
+        }
+        _ = SendFromAsync(frame);
+    }
+
+    /// <summary>
+    /// Sends this frame, then whatever queued up meanwhile, until the queue is empty. Runs on the
+    /// caller's thread until a send cannot complete at once (the socket's buffers are full).
+    /// </summary>
+    private async Task SendFromAsync(Outgoing frame)
+    {
+        try
+        {
+            while (true)
+            {
+                await SendAsync(frame);
+                lock (_queue)
+                {
+                    if (!_queue.TryDequeue(out frame))
+                    {
+                        _sending = false;
+                        if (_closed != 0)
+                            _sendsDone.TrySetResult();
+                        return;
+                    }
+                }
+            }
+        }
+        catch (Exception)
+        {
+            // The peer is gone (or the socket broke in a way we did not foresee): either way this
+            // connection is done, and nothing may be left waiting for its sends.
+            lock (_queue)
+            {
+                CloseLocked(CloseCode.UnknownError, "Connection lost.");
+                _queue.Clear();
+                _sending = false;
+                _sendsDone.TrySetResult();
+            }
+        }
     }
 
     /// <summary>Closes after what is queued so far has been sent.</summary>
     public void Close(int code, string reason)
     {
-        if (Interlocked.Exchange(ref _closed, 1) != 0)
+        lock (_queue)
+            CloseLocked(code, reason);
+    }
+
+    private void CloseLocked(int code, string reason)
+    {
+        if (_closed != 0)
             return;
         CloseStatus = (code, reason);
-        _outgoing.Writer.TryComplete();
+        Volatile.Write(ref _closed, 1);
+        if (!_sending)
+            _sendsDone.TrySetResult();
     }
 
     /// <summary>Counts a received frame; false past Discord's 120 frames per 60 seconds.</summary>
@@ -105,33 +160,22 @@ public sealed class GatewayConnection : IAsyncDisposable
         return ++_framesInWindow <= 120;
     }
 
-    /// <summary>Writes queued frames until closed, then the close frame.</summary>
+    /// <summary>Waits until the connection is closed and every queued frame sent, then sends the close frame.</summary>
     public async Task SendLoopAsync()
     {
-        var buffer = new ArrayBufferWriter<byte>(SendBufferSize);
         try
         {
-            await foreach (var frame in _outgoing.Reader.ReadAllAsync(_closing.Token))
-            {
-                buffer.ResetWrittenCount();
-                Write(frame, buffer);
-                await SendAsync(buffer.WrittenMemory);
-                // A GUILD_CREATE can be 100 KB; keeping a buffer that size per connection would
-                // cost 50 MB at 500 connections for frames that come once.
-                if (buffer.Capacity > SendBufferSize * 4)
-                    buffer = new ArrayBufferWriter<byte>(SendBufferSize);
-            }
+            await _sendsDone.Task;
             if (CloseStatus is { } status && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 await _socket.CloseOutputAsync((WebSocketCloseStatus)status.Code, status.Reason, CancellationToken.None)
                     .WaitAsync(TimeSpan.FromSeconds(5));
         }
-        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or TimeoutException or ObjectDisposedException or IOException)
         {
             // The peer is gone; the receive loop notices too.
         }
         finally
         {
-            Close(CloseCode.UnknownError, "Connection lost.");
             // Let the peer answer our close frame before the socket is torn down: aborting with
             // its reply unread would reset the TCP connection and lose the close code we sent.
             for (var waited = 0; _socket.State == WebSocketState.CloseSent && waited < 2000; waited += 50)
@@ -140,54 +184,62 @@ public sealed class GatewayConnection : IAsyncDisposable
         }
     }
 
-    private async Task SendAsync(ReadOnlyMemory<byte> json)
+    private async Task SendAsync(Outgoing frame)
     {
-        if (_zlib is null)
+        // Sized for this frame and returned after it: an idle connection holds no send buffer.
+        var buffer = ArrayPool<byte>.Shared.Rent(frame.Payload.Length + (frame.Name?.Length ?? 4) + 64);
+        try
         {
-            await _socket.SendAsync(json, WebSocketMessageType.Text, true, _closing.Token);
-            return;
+            var length = Write(frame, buffer);
+            if (_zlib is null)
+            {
+                await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, true, _closing.Token);
+                return;
+            }
+            // zlib-stream: one deflate stream for the whole connection; each message ends with a
+            // sync flush (00 00 ff ff), which is how clients know a message is complete.
+            _zlibBuffer!.SetLength(0);
+            _zlib.Write(buffer, 0, length);
+            _zlib.Flush();
+            await _socket.SendAsync(_zlibBuffer.GetBuffer().AsMemory(0, (int)_zlibBuffer.Length), WebSocketMessageType.Binary, true, _closing.Token);
         }
-        // zlib-stream: one deflate stream for the whole connection; each message ends with a
-        // sync flush (00 00 ff ff), which is how clients know a message is complete.
-        _zlibBuffer!.SetLength(0);
-        _zlib.Write(json.Span);
-        _zlib.Flush();
-        await _socket.SendAsync(_zlibBuffer.GetBuffer().AsMemory(0, (int)_zlibBuffer.Length), WebSocketMessageType.Binary, true, _closing.Token);
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
     }
 
     private static readonly ConcurrentDictionary<string, byte[]> EventNames = new();
 
-    /// <summary>{"t":...,"s":...,"op":...,"d":...} around the payload bytes shared by every recipient.</summary>
-    private static void Write(Outgoing frame, ArrayBufferWriter<byte> buffer)
+    /// <summary>{"t":...,"s":...,"op":...,"d":...} around the payload bytes shared by every recipient; returns the length.</summary>
+    private static int Write(Outgoing frame, Span<byte> buffer)
     {
-        Append(buffer, "{\"t\":"u8);
-        if (frame.Name is null)
-            Append(buffer, "null"u8);
-        else
-            Append(buffer, EventNames.GetOrAdd(frame.Name, static name => Encoding.UTF8.GetBytes($"\"{name}\"")));
-        Append(buffer, ",\"s\":"u8);
+        var at = 0;
+        Append(buffer, ref at, "{\"t\":"u8);
+        Append(buffer, ref at, frame.Name is null ? "null"u8 : EventNames.GetOrAdd(frame.Name, static name => Encoding.UTF8.GetBytes($"\"{name}\"")));
+        Append(buffer, ref at, ",\"s\":"u8);
         if (frame.Seq is { } seq)
-            AppendNumber(buffer, seq);
+            AppendNumber(buffer, ref at, seq);
         else
-            Append(buffer, "null"u8);
-        Append(buffer, ",\"op\":"u8);
-        AppendNumber(buffer, frame.Op);
-        Append(buffer, ",\"d\":"u8);
-        Append(buffer, frame.Payload);
-        Append(buffer, "}"u8);
+            Append(buffer, ref at, "null"u8);
+        Append(buffer, ref at, ",\"op\":"u8);
+        AppendNumber(buffer, ref at, frame.Op);
+        Append(buffer, ref at, ",\"d\":"u8);
+        Append(buffer, ref at, frame.Payload);
+        Append(buffer, ref at, "}"u8);
+        return at;
     }
 
-    private static void AppendNumber(ArrayBufferWriter<byte> buffer, int value)
+    private static void AppendNumber(Span<byte> buffer, ref int at, int value)
     {
-        var span = buffer.GetSpan(11);
-        value.TryFormat(span, out var written, default, CultureInfo.InvariantCulture);
-        buffer.Advance(written);
+        value.TryFormat(buffer[at..], out var written, default, CultureInfo.InvariantCulture);
+        at += written;
     }
 
-    private static void Append(ArrayBufferWriter<byte> buffer, ReadOnlySpan<byte> bytes)
+    private static void Append(Span<byte> buffer, ref int at, ReadOnlySpan<byte> bytes)
     {
-        bytes.CopyTo(buffer.GetSpan(bytes.Length));
-        buffer.Advance(bytes.Length);
+        bytes.CopyTo(buffer[at..]);
+        at += bytes.Length;
     }
 
     /// <summary>
