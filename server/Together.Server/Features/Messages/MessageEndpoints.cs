@@ -152,7 +152,7 @@ public static class MessageEndpoints
         var attachments = await uploads.StoreAsync(upload, files, message, ids, cancellationToken);
         db.Messages.Add(message);
         db.Attachments.AddRange(attachments);
-        channel.LastMessageId = message.Id;
+        // channels.last_message_id follows by a database trigger: a text message is one INSERT.
         await db.SaveChangesAsync(cancellationToken);
         var created = await reader.OneAsync(message, me.Id, cancellationToken, nonce, isNew: true, attachments, member.Member.User);
         // Persist, then publish: nobody sees a message the database does not have.

@@ -110,11 +110,14 @@ public sealed class GuildAccess(TogetherDb db, TimeProvider time)
     public async Task<(Channel Channel, MemberAccess Member, Permissions Permissions)> ChannelAsync(
         long channelId, long userId, CancellationToken cancellationToken)
     {
-        var channel = await db.Channels.Include(c => c.PermissionOverwrites)
+        // Two round trips for every channel request: the channel with its overwrites, guild and
+        // roles (one join: overwrites × roles rows, both short lists), then the member.
+        var channel = await db.Channels.Include(c => c.PermissionOverwrites).Include(c => c.Guild!).ThenInclude(g => g.Roles)
             .SingleOrDefaultAsync(c => c.Id == channelId, cancellationToken);
-        if (channel?.GuildId is not { } guildId)
+        if (channel?.Guild is not { } guild)
             throw ApiException.NotFound(ApiErrors.UnknownChannel, "Unknown Channel");
-        var member = await MemberAsync(guildId, userId, cancellationToken);
+        var member = await LoadAsync(guild, userId, cancellationToken, guild.Roles.ToDictionary(r => r.Id))
+            ?? throw ApiException.MissingAccess();
         var permissions = member.In(channel);
         if ((permissions & Permissions.ViewChannel) == 0)
             throw ApiException.MissingAccess();
