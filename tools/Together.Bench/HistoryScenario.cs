@@ -230,7 +230,7 @@ internal static class HistoryScenario
         await using var connection = new NpgsqlConnection(cs);
         await connection.OpenAsync(cancellationToken);
         await using var command = new NpgsqlCommand(
-            "SELECT pg_database_size(current_database()), pg_total_relation_size('messages'), coalesce(pg_relation_size(to_regclass('ix_messages_content_fts')), 0)", connection);
+            "SELECT pg_database_size(current_database()), pg_total_relation_size('messages'), coalesce(pg_relation_size(to_regclass('ix_messages_search_vector')), 0)", connection);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         await reader.ReadAsync(cancellationToken);
         return (reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2));
