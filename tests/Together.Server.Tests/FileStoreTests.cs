@@ -13,7 +13,7 @@ public sealed class FileStoreTests() : CommunityTest(DatabaseProvider.Postgres)
     {
         ["Files:Store"] = "S3",
         // Nothing listens there.
-        ["Files:S3:ServiceUrl"] = $"http://127.0.0.1:{RedisServer.FreePort()}",
+        ["Files:S3:ServiceUrl"] = $"http://127.0.0.1:{LocalPorts.Free()}",
         ["Files:S3:Bucket"] = "together-down",
         ["Files:S3:AccessKey"] = S3Server.AccessKey,
         ["Files:S3:SecretKey"] = S3Server.SecretKey,

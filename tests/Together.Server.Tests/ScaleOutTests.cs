@@ -19,7 +19,7 @@ public sealed class ScaleOutTests : IAsyncLifetime
 
     private async Task<Uri> StartInstanceAsync(int workerId)
     {
-        var port = RedisServer.FreePort();
+        var port = LocalPorts.Free();
         var dataDirectory = Path.Combine(Path.GetTempPath(), "together-instance-" + Guid.NewGuid().ToString("N")[..8]);
         var dll = Path.Combine(PostgresServer.RepositoryRoot(), "server", "Together.Server", "bin", "Release", "net10.0", "Together.Server.dll");
         Assert.True(File.Exists(dll), $"build the server first: {dll}");

@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Together.TestSupport;
 
@@ -18,7 +16,7 @@ public static class RedisServer
 
     private static string Start()
     {
-        var port = FreePort();
+        var port = LocalPorts.Free();
         var process = Process.Start(new ProcessStartInfo("redis-server",
             ["--bind", "127.0.0.1", "--port", port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--save", "", "--appendonly", "no", "--protected-mode", "yes"])
         {
@@ -27,20 +25,8 @@ public static class RedisServer
         }) ?? throw new InvalidOperationException("could not start redis-server (apt-get install -y redis-server)");
         _process = process;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
-        var deadline = DateTime.UtcNow.AddSeconds(10);
-        while (DateTime.UtcNow < deadline)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                return $"127.0.0.1:{port}";
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(50);
-            }
-        }
+        if (LocalPorts.WaitForListener(port, TimeSpan.FromSeconds(10), process))
+            return $"127.0.0.1:{port}";
         Stop();
         throw new InvalidOperationException("redis-server did not start listening");
     }
@@ -53,13 +39,5 @@ public static class RedisServer
         if (!process.HasExited)
             process.Kill();
         process.Dispose();
-    }
-
-    /// <summary>A port nothing listens on right now (the OS picks it).</summary>
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 }

@@ -1,7 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Net;
-using System.Net.Sockets;
 
 namespace Together.TestSupport;
 
@@ -28,7 +26,7 @@ public static class S3Server
         if (!File.Exists(script))
             throw new InvalidOperationException($"s3rver is not installed: run npm ci --prefix tests/s3rver ({script} missing)");
         _directory = Directory.CreateTempSubdirectory("together-s3.").FullName;
-        var port = RedisServer.FreePort();
+        var port = LocalPorts.Free();
         var process = Process.Start(new ProcessStartInfo("node",
             [script, "--directory", _directory, "--address", "127.0.0.1", "--port", port.ToString(CultureInfo.InvariantCulture), "--silent", "--no-vhost-buckets"])
         {
@@ -41,20 +39,8 @@ public static class S3Server
         process.BeginErrorReadLine();
         _process = process;
         AppDomain.CurrentDomain.ProcessExit += (_, _) => Stop();
-        var deadline = DateTime.UtcNow.AddSeconds(20);
-        while (DateTime.UtcNow < deadline && !process.HasExited)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                client.Connect(IPAddress.Loopback, port);
-                return $"http://127.0.0.1:{port}";
-            }
-            catch (SocketException)
-            {
-                Thread.Sleep(50);
-            }
-        }
+        if (LocalPorts.WaitForListener(port, TimeSpan.FromSeconds(20), process))
+            return $"http://127.0.0.1:{port}";
         Stop();
         throw new InvalidOperationException("s3rver did not start listening");
     }
