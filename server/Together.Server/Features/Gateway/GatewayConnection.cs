@@ -28,6 +28,7 @@ public sealed class GatewayConnection : IAsyncDisposable
     private readonly Queue<Outgoing> _queue = new(); // guards itself, _sending and _closed
     private readonly int _queueCapacity;
     private readonly TaskCompletionSource _sendsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _sending;
     private readonly ZLibStream? _zlib;
     private readonly MemoryStream? _zlibBuffer;
@@ -57,6 +58,16 @@ public sealed class GatewayConnection : IAsyncDisposable
     public string ResumeUrl { get; init; } = "";
 
     public DateTimeOffset OpenedAt { get; }
+
+    /// <summary>
+    /// How long frames still queued at close may take to leave. A peer that stopped reading
+    /// (a frozen phone, a stuck bot) would otherwise keep a send pending, and this connection
+    /// with it, until its TCP connection died: after this the connection is cut.
+    /// </summary>
+    public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>Cuts the underlying connection (the HTTP connection's abort); by default the WebSocket's own.</summary>
+    public Action? AbortConnection { get; init; }
 
     public DateTimeOffset LastHeartbeat { get; set; }
 
@@ -144,6 +155,7 @@ public sealed class GatewayConnection : IAsyncDisposable
             return;
         CloseStatus = (code, reason);
         Volatile.Write(ref _closed, 1);
+        _closeRequested.TrySetResult();
         if (!_sending)
             _sendsDone.TrySetResult();
     }
@@ -165,7 +177,16 @@ public sealed class GatewayConnection : IAsyncDisposable
     {
         try
         {
-            await _sendsDone.Task;
+            await _closeRequested.Task;
+            try
+            {
+                await _sendsDone.Task.WaitAsync(DrainTimeout, _time);
+            }
+            catch (TimeoutException)
+            {
+                (AbortConnection ?? _socket.Abort)();
+                return;
+            }
             if (CloseStatus is { } status && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
                 await _socket.CloseOutputAsync((WebSocketCloseStatus)status.Code, status.Reason, CancellationToken.None)
                     .WaitAsync(TimeSpan.FromSeconds(5));

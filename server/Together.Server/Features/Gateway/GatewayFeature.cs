@@ -94,7 +94,7 @@ public static class GatewayFeature
             refuse = CloseCode.DecodeError;
         var zlib = query.TryGetValue("compress", out var compress) && compress.ToString() == "zlib-stream";
         using var socket = await context.WebSockets.AcceptWebSocketAsync();
-        await server.RunAsync(socket, zlib, refuse, PublicUrl(context, settings), context.RequestAborted);
+        await server.RunAsync(socket, zlib, refuse, PublicUrl(context, settings), context.Abort, context.RequestAborted);
         return Results.Empty;
     }
 }

@@ -31,10 +31,14 @@ public sealed class GatewayServer(
 
     public ICollection<GatewayConnection> Connections => _connections.Keys;
 
-    public async Task RunAsync(WebSocket socket, bool zlibStream, int? closeAtOnce, string resumeUrl, CancellationToken aborted)
+    public async Task RunAsync(WebSocket socket, bool zlibStream, int? closeAtOnce, string resumeUrl, Action abortConnection, CancellationToken aborted)
     {
         ArgumentNullException.ThrowIfNull(socket);
-        await using var connection = new GatewayConnection(socket, zlibStream, settings.OutgoingQueueSize, time) { ResumeUrl = resumeUrl };
+        await using var connection = new GatewayConnection(socket, zlibStream, settings.OutgoingQueueSize, time)
+        {
+            ResumeUrl = resumeUrl,
+            AbortConnection = abortConnection,
+        };
         _connections[connection] = 0;
         var sending = connection.SendLoopAsync();
         var cleanClientClose = false;

@@ -1,0 +1,111 @@
+using System.Net.WebSockets;
+using Microsoft.Extensions.Time.Testing;
+using Together.Server.Features.Gateway;
+
+namespace Together.Server.Tests;
+
+/// <summary>How a gateway connection ends when its peer reads, and when it has stopped reading.</summary>
+public sealed class GatewayConnectionTests
+{
+    private static CancellationToken Cancel => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Queued_frames_leave_before_the_close_frame()
+    {
+        var socket = new FakeSocket(stuck: false);
+        await using var connection = new GatewayConnection(socket, zlibStream: false, queueCapacity: 8, TimeProvider.System);
+        connection.EnqueueOp(Op.Hello, """{"heartbeat_interval":41250}"""u8.ToArray());
+        connection.EnqueueOp(Op.HeartbeatAck, "null"u8.ToArray());
+        connection.Close(4000, "bye");
+
+        await connection.SendLoopAsync().WaitAsync(TimeSpan.FromSeconds(5), Cancel);
+
+        Assert.Equal(["""{"t":null,"s":null,"op":10,"d":{"heartbeat_interval":41250}}""", """{"t":null,"s":null,"op":11,"d":null}"""], socket.Sent);
+        Assert.Equal((WebSocketCloseStatus)4000, socket.ClosedWith);
+        Assert.False(socket.Aborted);
+    }
+
+    [Fact]
+    public async Task A_peer_that_stopped_reading_is_cut_off_after_the_drain_timeout()
+    {
+        var socket = new FakeSocket(stuck: true);
+        var time = new FakeTimeProvider();
+        var aborted = false;
+        await using var connection = new GatewayConnection(socket, zlibStream: false, queueCapacity: 8, time)
+        {
+            AbortConnection = () =>
+            {
+                aborted = true;
+                socket.Abort();
+            },
+        };
+        connection.EnqueueOp(Op.Hello, "{}"u8.ToArray()); // never leaves: the peer does not read
+        for (var i = 0; i < 20; i++)
+            connection.EnqueueOp(Op.HeartbeatAck, "null"u8.ToArray());
+        Assert.True(connection.IsClosed); // the queue filled up: "client too slow"
+
+        var loop = connection.SendLoopAsync();
+        time.Advance(TimeSpan.FromSeconds(5));
+        Assert.False(loop.IsCompleted); // still within the grace period
+        time.Advance(TimeSpan.FromSeconds(6));
+        await loop.WaitAsync(TimeSpan.FromSeconds(5), Cancel);
+
+        Assert.True(aborted);
+        Assert.True(connection.Closing.IsCancellationRequested); // the receive loop stops too
+        Assert.Null(socket.ClosedWith);
+    }
+
+    /// <summary>A WebSocket that records what is sent, or whose sends never finish until it is aborted.</summary>
+    private sealed class FakeSocket(bool stuck) : WebSocket
+    {
+        private readonly TaskCompletionSource _abort = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private WebSocketState _state = WebSocketState.Open;
+
+        public List<string> Sent { get; } = [];
+
+        public WebSocketCloseStatus? ClosedWith { get; private set; }
+
+        public bool Aborted => _abort.Task.IsCompleted;
+
+        public override WebSocketCloseStatus? CloseStatus => ClosedWith;
+
+        public override string? CloseStatusDescription => null;
+
+        public override WebSocketState State => _state;
+
+        public override string? SubProtocol => null;
+
+        public override void Abort()
+        {
+            _state = WebSocketState.Aborted;
+            _abort.TrySetResult();
+        }
+
+        public override Task CloseAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken) =>
+            CloseOutputAsync(closeStatus, statusDescription, cancellationToken);
+
+        public override Task CloseOutputAsync(WebSocketCloseStatus closeStatus, string? statusDescription, CancellationToken cancellationToken)
+        {
+            ClosedWith = closeStatus;
+            _state = WebSocketState.Closed;
+            return Task.CompletedTask;
+        }
+
+        public override void Dispose()
+        {
+        }
+
+        public override Task<WebSocketReceiveResult> ReceiveAsync(ArraySegment<byte> buffer, CancellationToken cancellationToken) =>
+            throw new NotSupportedException();
+
+        public override async Task SendAsync(ArraySegment<byte> buffer, WebSocketMessageType messageType, bool endOfMessage, CancellationToken cancellationToken)
+        {
+            if (stuck)
+            {
+                await _abort.Task;
+                throw new WebSocketException(WebSocketError.ConnectionClosedPrematurely);
+            }
+            Sent.Add(System.Text.Encoding.UTF8.GetString(buffer));
+        }
+    }
+}
