@@ -26,8 +26,11 @@ public sealed class S3Settings
 
     public string? SecretKey { get; set; }
 
-    /// <summary><c>endpoint/bucket/name</c> rather than <c>bucket.endpoint/name</c>: what most self-hosted servers need.</summary>
-    public bool ForcePathStyle { get; set; } = true;
+    /// <summary>
+    /// <c>endpoint/bucket/name</c> rather than <c>bucket.endpoint/name</c>. Unset: path style for a
+    /// <see cref="ServiceUrl"/> (what MinIO, Garage and Ceph need), virtual-hosted style on AWS.
+    /// </summary>
+    public bool? ForcePathStyle { get; set; }
 
     /// <summary>Create the bucket at start when it does not exist.</summary>
     public bool CreateBucket { get; set; } = true;
@@ -57,7 +60,7 @@ public sealed partial class S3FileStore : IFileStore, IHealthCheck, IDisposable
             throw new InvalidOperationException("Files:S3:AccessKey and Files:S3:SecretKey go together: set both or neither.");
         var config = new AmazonS3Config
         {
-            ForcePathStyle = _settings.ForcePathStyle,
+            ForcePathStyle = _settings.ForcePathStyle ?? !string.IsNullOrWhiteSpace(_settings.ServiceUrl),
             // The SDK's default (a CRC trailer in aws-chunked bodies on every PUT) is not
             // understood by many S3-compatible servers; SigV4 already covers the payload.
             RequestChecksumCalculation = RequestChecksumCalculation.WHEN_REQUIRED,
