@@ -127,6 +127,56 @@ public sealed class FileCodecTests
     }
 
     [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Png_xmp_with_gps_is_blanked_and_other_text_kept(bool compressed)
+    {
+        const string xmp = """<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description exif:GPSLatitude="48,51.4N" exif:GPSLongitude="2,21.1E"/></rdf:RDF></x:xmpmeta>""";
+        var png = TestImages.Encode(8, 8, SKEncodedImageFormat.Png);
+        var withXmp = Insert(png, Chunk("iTXt", [.. "XML:com.adobe.xmp\0"u8, compressed ? (byte)1 : (byte)0, 0, 0, 0, .. Text(xmp, compressed)]));
+        var comment = Chunk("iTXt", [.. "Comment\0"u8, 0, 0, 0, 0, .. "GPS tips for the raid"u8]);
+        var file = new MemoryStream();
+        file.Write(Insert(withXmp, comment));
+
+        Assert.True(LocationStripper.Strip(file, "image/png"));
+
+        var stripped = file.ToArray();
+        Assert.True(stripped.AsSpan().IndexOf("GPSLatitude"u8) < 0);
+        Assert.True(stripped.AsSpan().IndexOf("GPS tips for the raid"u8) > 0); // not XMP: left alone
+        var at = stripped.AsSpan().IndexOf("XML:com.adobe.xmp"u8) - 4;
+        var length = System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(stripped.AsSpan(at - 4));
+        Assert.Equal(0, stripped[at + 4 + "XML:com.adobe.xmp\0"u8.Length]); // stored uncompressed now
+        var crc = System.Buffers.Binary.BinaryPrimitives.ReadUInt32BigEndian(stripped.AsSpan(at + 4 + length));
+        Assert.Equal(System.IO.Hashing.Crc32.HashToUInt32(stripped.AsSpan(at, 4 + length)), crc);
+        using var bitmap = SKBitmap.Decode(stripped);
+        Assert.Equal(8, bitmap.Width);
+
+        static byte[] Text(string text, bool deflate)
+        {
+            var bytes = System.Text.Encoding.UTF8.GetBytes(text);
+            if (!deflate)
+                return bytes;
+            using var output = new MemoryStream();
+            using (var zlib = new System.IO.Compression.ZLibStream(output, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+                zlib.Write(bytes);
+            return output.ToArray();
+        }
+
+        static byte[] Chunk(string type, byte[] data)
+        {
+            var chunk = new byte[12 + data.Length];
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
+            System.Text.Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
+            data.CopyTo(chunk, 8);
+            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), System.IO.Hashing.Crc32.HashToUInt32(chunk.AsSpan(4, 4 + data.Length)));
+            return chunk;
+        }
+
+        // After the signature and IHDR (8 + 25 bytes).
+        static byte[] Insert(byte[] image, byte[] chunk) => [.. image[..33], .. chunk, .. image[33..]];
+    }
+
+    [Theory]
     [InlineData(100)]
     [InlineData((1 << 20) - 9)] // the marker cut by the scanner's chunk boundary
     public void Heif_exif_items_lose_their_location_wherever_they_are(int offset)

@@ -186,11 +186,79 @@ public static class LocationStripper
                     changed = true;
                 }
             }
+            else if (header[4..].SequenceEqual("iTXt"u8) && length <= MaxXmpChunk)
+            {
+                var chunk = new byte[4 + length];
+                header[4..].CopyTo(chunk);
+                file.ReadExactly(chunk.AsSpan(4));
+                if (BlankXmpWithGps(chunk.AsSpan(4)))
+                {
+                    file.Position = start;
+                    file.Write(chunk.AsSpan(4));
+                    BinaryPrimitives.WriteUInt32BigEndian(crc, Crc32.HashToUInt32(chunk));
+                    file.Write(crc);
+                    changed = true;
+                }
+            }
             else if (header[4..].SequenceEqual("IEND"u8))
                 return changed;
             file.Position = start + length + 4;
         }
         return changed;
+    }
+
+    private const int MaxXmpChunk = 4 << 20;
+
+    /// <summary>
+    /// PNG keeps XMP in an iTXt chunk with the keyword <c>XML:com.adobe.xmp</c>: keyword, NUL,
+    /// compression flag and method, language tag, NUL, translated keyword, NUL, then the text
+    /// (deflated when the flag is 1). When the packet mentions GPS, its text becomes spaces, stored
+    /// uncompressed in the same length, so the chunk stays valid and the image untouched.
+    /// </summary>
+    private static bool BlankXmpWithGps(Span<byte> data)
+    {
+        if (!data.StartsWith("XML:com.adobe.xmp\0"u8))
+            return false;
+        var at = "XML:com.adobe.xmp\0"u8.Length;
+        if (data.Length < at + 2)
+            return false;
+        var compressed = data[at] == 1;
+        var flags = at;
+        at += 2;
+        for (var nul = 0; nul < 2; nul++)
+        {
+            var end = data[at..].IndexOf((byte)0);
+            if (end < 0)
+                return false;
+            at += end + 1;
+        }
+        var text = data[at..];
+        if (compressed)
+        {
+            // Inflated with a cap: a deflate bomb in an upload must not take the server's memory.
+            // A packet past the cap is no real XMP; it is blanked like one that mentions GPS.
+            var plain = new byte[MaxXmpChunk];
+            var length = 0;
+            try
+            {
+                using var inflate = new System.IO.Compression.ZLibStream(new MemoryStream(text.ToArray()), System.IO.Compression.CompressionMode.Decompress);
+                int read;
+                while (length < plain.Length && (read = inflate.Read(plain, length, plain.Length - length)) > 0)
+                    length += read;
+            }
+            catch (InvalidDataException)
+            {
+                return false;
+            }
+            if (length < plain.Length && !MentionsGps(plain.AsSpan(0, length)))
+                return false;
+        }
+        else if (!MentionsGps(text))
+            return false;
+        data[flags] = 0;
+        data[flags + 1] = 0;
+        text.Fill((byte)' ');
+        return true;
     }
 
     /// <summary>
