@@ -199,6 +199,29 @@ public sealed class FileCodecTests
         Assert.Equal(6, stripped[offset + 4 + 6 + 18]);
     }
 
+    [Theory]
+    [InlineData(200)]
+    [InlineData((1 << 20) - 25)] // "<x:xmpmeta" (20 bytes in) cut by the scanner's chunk boundary
+    [InlineData((1 << 20) - 20)] // ... starting right on it
+    public void Heif_xmp_items_with_gps_keep_an_empty_packet(int offset)
+    {
+        byte[] ftyp = [0, 0, 0, 24, .. "ftypheic"u8, 0, 0, 0, 0, .. "mif1heic"u8];
+        var xmp = """<?xpacket begin=""?><x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description exif:GPSLatitude="48,51.4N"/></rdf:RDF></x:xmpmeta><?xpacket end="w"?>"""u8.ToArray();
+        var file = new byte[offset + 4096];
+        ftyp.CopyTo(file, 0);
+        xmp.CopyTo(file, offset);
+        using var stream = new MemoryStream();
+        stream.Write(file);
+
+        Assert.True(LocationStripper.Strip(stream, "image/heic"));
+
+        var stripped = stream.ToArray();
+        Assert.Equal(file.Length, stripped.Length);
+        Assert.True(stripped.AsSpan().IndexOf("GPSLatitude"u8) < 0);
+        var packet = System.Text.Encoding.UTF8.GetString(stripped.AsSpan(offset, xmp.Length));
+        Assert.Matches("""^<\?xpacket begin=""\?><x:xmpmeta xmlns:x="adobe:ns:meta/"> +</x:xmpmeta><\?xpacket end="w"\?>$""", packet);
+    }
+
     [Fact]
     public void Images_without_location_are_not_touched()
     {

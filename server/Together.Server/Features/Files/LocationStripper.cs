@@ -263,16 +263,25 @@ public static class LocationStripper
 
     /// <summary>
     /// HEIF (iPhone photos) and AVIF keep EXIF as an item whose bytes start with "Exif\0\0" and a
-    /// TIFF header, wherever the item table puts them. Rather than walk the box tree, every such
-    /// block in the file is found and its GPS directory emptied; the TIFF parser is bounds-checked,
-    /// so a chance match in image data changes nothing unless it really is a TIFF with GPS.
+    /// TIFF header, and XMP as an item of raw XML, wherever the item table puts them. Rather than
+    /// walk the box tree, every such block in the file is found: an EXIF block gets its GPS
+    /// directory emptied (the TIFF parser is bounds-checked, so a chance match in image data
+    /// changes nothing unless it really is a TIFF with GPS), an XMP packet that mentions GPS keeps
+    /// its <c>x:xmpmeta</c> element but nothing inside it.
     /// </summary>
-    private static bool StripHeif(Stream file)
+    private static bool StripHeif(Stream file) =>
+        ForEachMarker(file, "Exif\0\0"u8, StripExifItem) | ForEachMarker(file, "<x:xmpmeta"u8, BlankXmpPacket);
+
+    /// <summary>
+    /// Calls <paramref name="handle"/> with the offset of every occurrence of the marker, reading
+    /// the file in 1 MB chunks that overlap by the marker's length, so one cut by a chunk's end is
+    /// seen whole in the next (and handled there only).
+    /// </summary>
+    private static bool ForEachMarker(Stream file, ReadOnlySpan<byte> marker, Func<Stream, long, bool> handle)
     {
         const int Chunk = 1 << 20;
-        const int ExifWindow = 1 << 16;
         var changed = false;
-        var buffer = new byte[Chunk + 16];
+        var buffer = new byte[Chunk + marker.Length];
         long position = 0;
         while (position < file.Length)
         {
@@ -282,35 +291,59 @@ public static class LocationStripper
             var from = 0;
             while (from < span.Length)
             {
-                var at = span[from..].IndexOf("Exif\0\0"u8);
+                var at = span[from..].IndexOf(marker);
                 if (at < 0)
                     break;
                 at += from;
-                var start = position + at + 6;
-                if (start + 4 <= file.Length && IsTiffHeader(span, at + 6, read))
-                {
-                    var block = new byte[(int)Math.Min(ExifWindow, file.Length - start)];
-                    file.Position = start;
-                    file.ReadExactly(block);
-                    if (StripTiff(block))
-                    {
-                        file.Position = start;
-                        file.Write(block);
-                        changed = true;
-                    }
-                }
-                from = at + 6;
+                if (at < Chunk || read < buffer.Length)
+                    changed |= handle(file, position + at);
+                from = at + marker.Length;
             }
             if (read < buffer.Length)
                 break;
-            position += Chunk; // the 16 bytes past the chunk overlap the next read
+            position += Chunk;
         }
         return changed;
     }
 
-    private static bool IsTiffHeader(ReadOnlySpan<byte> span, int at, int length) =>
-        at + 4 > length // cut by the chunk: let StripTiff decide
-        || span.Slice(at, 4).SequenceEqual("II*\0"u8) || span.Slice(at, 4).SequenceEqual("MM\0*"u8);
+    private static bool StripExifItem(Stream file, long marker)
+    {
+        const int ExifWindow = 1 << 16;
+        var start = marker + 6;
+        if (start + 4 > file.Length)
+            return false;
+        Span<byte> head = stackalloc byte[4];
+        file.Position = start;
+        file.ReadExactly(head);
+        if (!head.SequenceEqual("II*\0"u8) && !head.SequenceEqual("MM\0*"u8))
+            return false;
+        var block = new byte[(int)Math.Min(ExifWindow, file.Length - start)];
+        file.Position = start;
+        file.ReadExactly(block);
+        if (!StripTiff(block))
+            return false;
+        file.Position = start;
+        file.Write(block);
+        return true;
+    }
+
+    private static bool BlankXmpPacket(Stream file, long marker)
+    {
+        var window = new byte[(int)Math.Min(MaxXmpChunk, file.Length - marker)];
+        file.Position = marker;
+        file.ReadExactly(window);
+        var open = window.AsSpan().IndexOf((byte)'>');
+        var close = window.AsSpan().IndexOf("</x:xmpmeta>"u8);
+        if (open < 0 || close <= open)
+            return false;
+        var body = window.AsSpan(open + 1, close - open - 1);
+        if (!MentionsGps(body))
+            return false;
+        body.Fill((byte)' ');
+        file.Position = marker + open + 1;
+        file.Write(body);
+        return true;
+    }
 
     private static bool StripWebp(Stream file)
     {
