@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Together.Data.Snowflakes;
@@ -42,12 +44,27 @@ public sealed record InviteDeletePayload(Snowflake ChannelId, Snowflake GuildId,
 /// <summary>The dispatches REST handlers publish after a change commits, shaped as Discord sends them.</summary>
 public static class GuildEvents
 {
+    /// <summary>
+    /// The payload's JSON object with more members spliced in before its closing brace (names are
+    /// ours and not in the payload's type): what a JsonObject would give, without building a DOM
+    /// for every message sent.
+    /// </summary>
     private static byte[] With<T>(T payload, params (string Name, object? Value)[] extra)
     {
-        var node = JsonSerializer.SerializeToNode(payload, GatewayJson.Options)!.AsObject();
+        var body = JsonSerializer.SerializeToUtf8Bytes(payload, GatewayJson.Options);
+        var buffer = new ArrayBufferWriter<byte>(body.Length + 512);
+        buffer.Write(body.AsSpan(0, body.Length - 1));
+        var empty = body.Length == 2;
         foreach (var (name, value) in extra)
-            node[name] = JsonSerializer.SerializeToNode(value, GatewayJson.Options);
-        return JsonSerializer.SerializeToUtf8Bytes(node, GatewayJson.Options);
+        {
+            buffer.Write(empty ? "\""u8 : ",\""u8);
+            empty = false;
+            Encoding.UTF8.GetBytes(name, buffer);
+            buffer.Write("\":"u8);
+            buffer.Write(JsonSerializer.SerializeToUtf8Bytes(value, GatewayJson.Options));
+        }
+        buffer.Write("}"u8);
+        return buffer.WrittenSpan.ToArray();
     }
 
     public static GatewayEvent GuildUpdate(GuildObject guild, bool ownerChanged) =>
