@@ -111,8 +111,10 @@ public sealed class GuildAccess(TogetherDb db, TimeProvider time)
         long channelId, long userId, CancellationToken cancellationToken)
     {
         // Two round trips for every channel request: the channel with its overwrites, guild and
-        // roles (one join: overwrites × roles rows, both short lists), then the member.
+        // roles (one join on purpose, AsSingleQuery: overwrites × roles rows, both short lists),
+        // then the member.
         var channel = await db.Channels.Include(c => c.PermissionOverwrites).Include(c => c.Guild!).ThenInclude(g => g.Roles)
+            .AsSingleQuery()
             .SingleOrDefaultAsync(c => c.Id == channelId, cancellationToken);
         if (channel?.Guild is not { } guild)
             throw ApiException.NotFound(ApiErrors.UnknownChannel, "Unknown Channel");
