@@ -133,10 +133,10 @@ public sealed class FileCodecTests
     {
         const string xmp = """<x:xmpmeta xmlns:x="adobe:ns:meta/"><rdf:RDF><rdf:Description exif:GPSLatitude="48,51.4N" exif:GPSLongitude="2,21.1E"/></rdf:RDF></x:xmpmeta>""";
         var png = TestImages.Encode(8, 8, SKEncodedImageFormat.Png);
-        var withXmp = Insert(png, Chunk("iTXt", [.. "XML:com.adobe.xmp\0"u8, compressed ? (byte)1 : (byte)0, 0, 0, 0, .. Text(xmp, compressed)]));
-        var comment = Chunk("iTXt", [.. "Comment\0"u8, 0, 0, 0, 0, .. "GPS tips for the raid"u8]);
+        var withXmp = TestImages.InsertAfterPngHeader(png, TestImages.PngChunk("iTXt", [.. "XML:com.adobe.xmp\0"u8, compressed ? (byte)1 : (byte)0, 0, 0, 0, .. Text(xmp, compressed)]));
+        var comment = TestImages.PngChunk("iTXt", [.. "Comment\0"u8, 0, 0, 0, 0, .. "GPS tips for the raid"u8]);
         var file = new MemoryStream();
-        file.Write(Insert(withXmp, comment));
+        file.Write(TestImages.InsertAfterPngHeader(withXmp, comment));
 
         Assert.True(LocationStripper.Strip(file, "image/png"));
 
@@ -161,19 +161,6 @@ public sealed class FileCodecTests
                 zlib.Write(bytes);
             return output.ToArray();
         }
-
-        static byte[] Chunk(string type, byte[] data)
-        {
-            var chunk = new byte[12 + data.Length];
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
-            System.Text.Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
-            data.CopyTo(chunk, 8);
-            System.Buffers.Binary.BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), System.IO.Hashing.Crc32.HashToUInt32(chunk.AsSpan(4, 4 + data.Length)));
-            return chunk;
-        }
-
-        // After the signature and IHDR (8 + 25 bytes).
-        static byte[] Insert(byte[] image, byte[] chunk) => [.. image[..33], .. chunk, .. image[33..]];
     }
 
     [Theory]

@@ -70,18 +70,22 @@ public static class TestImages
     }
 
     /// <summary>A PNG with an eXIf chunk (GPS inside) before IDAT.</summary>
-    public static byte[] PngWithLocation()
+    public static byte[] PngWithLocation() =>
+        InsertAfterPngHeader(Encode(8, 8, SKEncodedImageFormat.Png), PngChunk("eXIf", ExifWithGps(littleEndian: false)));
+
+    /// <summary>A PNG chunk: length, type, data and its CRC.</summary>
+    public static byte[] PngChunk(string type, byte[] data)
     {
-        var png = Encode(8, 8, SKEncodedImageFormat.Png);
-        var exif = ExifWithGps(littleEndian: false);
-        var chunk = new byte[12 + exif.Length];
-        BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)exif.Length);
-        "eXIf"u8.CopyTo(chunk.AsSpan(4));
-        exif.CopyTo(chunk, 8);
-        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + exif.Length), System.IO.Hashing.Crc32.HashToUInt32(chunk.AsSpan(4, 4 + exif.Length)));
-        // After the signature and IHDR (8 + 25 bytes).
-        return [.. png[..33], .. chunk, .. png[33..]];
+        var chunk = new byte[12 + data.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(chunk, (uint)data.Length);
+        System.Text.Encoding.ASCII.GetBytes(type).CopyTo(chunk, 4);
+        data.CopyTo(chunk, 8);
+        BinaryPrimitives.WriteUInt32BigEndian(chunk.AsSpan(8 + data.Length), System.IO.Hashing.Crc32.HashToUInt32(chunk.AsSpan(4, 4 + data.Length)));
+        return chunk;
     }
+
+    /// <summary>The chunk placed after the signature and IHDR (8 + 25 bytes).</summary>
+    public static byte[] InsertAfterPngHeader(byte[] png, byte[] chunk) => [.. png[..33], .. chunk, .. png[33..]];
 
     /// <summary>A 2×1 GIF with two frames: an animation.</summary>
     public static byte[] AnimatedGif()
