@@ -1,4 +1,6 @@
 using System.Globalization;
+using Microsoft.EntityFrameworkCore;
+using Together.Server.Features.Permissions;
 using Together.Data;
 
 namespace Together.Server.Tests;
@@ -16,6 +18,44 @@ public abstract class MessageTests(DatabaseProvider provider) : CommunityTest(pr
         (await SendAsync(who, new { content })).GetProperty("id").GetString()!;
 
     private static List<string> Ids(JsonElement page) => page.EnumerateArray().Select(m => m.GetProperty("id").GetString()!).ToList();
+
+    [Fact]
+    public async Task A_permission_change_made_elsewhere_applies_to_the_next_request()
+    {
+        // Another server instance (or an admin's SQL) changes the rows behind the permission
+        // checks: this instance's cached copy must not outlive the change, not even once.
+        await SetUpCommunityAsync();
+        await SayAsync(BobHttp, "warm the cache");
+        var general = long.Parse(GeneralId, CultureInfo.InvariantCulture);
+        var guild = long.Parse(GuildId, CultureInfo.InvariantCulture);
+
+        await using (var db = Server.Database.OpenContext())
+        {
+            db.PermissionOverwrites.Add(new Together.Data.Entities.PermissionOverwrite
+            {
+                ChannelId = general, TargetId = guild, Type = Together.Data.Entities.OverwriteType.Role, Deny = (long)Permissions.SendMessages,
+            });
+            await db.SaveChangesAsync(Cancel);
+        }
+        await Error(await BobHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "still here?" }), HttpStatusCode.Forbidden, 50013);
+        await Get(BobHttp, $"channels/{GeneralId}/messages");
+
+        await using (var db = Server.Database.OpenContext())
+        {
+            await db.PermissionOverwrites.Where(o => o.ChannelId == general).ExecuteDeleteAsync(Cancel);
+            await db.Roles.Where(r => r.Id == guild).ExecuteUpdateAsync(r => r.SetProperty(x => x.Permissions, x => x.Permissions & ~(long)Permissions.ViewChannel), Cancel);
+        }
+        await Error(await BobHttp.GetAsync($"channels/{GeneralId}/messages", Cancel), HttpStatusCode.Forbidden, 50001);
+
+        await using (var db = Server.Database.OpenContext())
+            await db.Roles.Where(r => r.Id == guild).ExecuteUpdateAsync(r => r.SetProperty(x => x.Permissions, x => x.Permissions | (long)Permissions.ViewChannel), Cancel);
+        await SayAsync(BobHttp, "back");
+
+        await using (var db = Server.Database.OpenContext())
+            await db.Channels.Where(c => c.Id == general).ExecuteUpdateAsync(c => c.SetProperty(x => x.RateLimitPerUser, 3600), Cancel);
+        await SayAsync(BobHttp, "first under slowmode");
+        await Error(await BobHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "slow" }), HttpStatusCode.TooManyRequests, 20016);
+    }
 
     [Fact]
     public async Task A_sent_message_comes_back_as_discord_shapes_it()

@@ -294,6 +294,12 @@ namespace Together.Data.Postgres.Migrations
                         .HasColumnType("bigint")
                         .HasColumnName("owner_id");
 
+                    b.Property<long>("PermissionsVersion")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint")
+                        .HasDefaultValue(0L)
+                        .HasColumnName("permissions_version");
+
                     b.Property<string>("PreferredLocale")
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)")

@@ -288,6 +288,12 @@ namespace Together.Data.Sqlite.Migrations
                         .HasColumnType("INTEGER")
                         .HasColumnName("owner_id");
 
+                    b.Property<long>("PermissionsVersion")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER")
+                        .HasDefaultValue(0L)
+                        .HasColumnName("permissions_version");
+
                     b.Property<string>("PreferredLocale")
                         .HasMaxLength(16)
                         .HasColumnType("TEXT")

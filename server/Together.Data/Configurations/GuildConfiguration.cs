@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Metadata;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using Together.Data.Entities;
 
@@ -15,6 +16,10 @@ internal sealed class GuildConfiguration : IEntityTypeConfiguration<Guild>
         builder.Property(g => g.PreferredLocale).HasMaxLength(16);
         builder.HasOne(g => g.Owner).WithMany().HasForeignKey(g => g.OwnerId).OnDelete(DeleteBehavior.Restrict);
         builder.HasIndex(g => g.OwnerId);
+        // Only the triggers write it: a stale tracked guild saved later must not move it back.
+        var version = builder.Property(g => g.PermissionsVersion).HasDefaultValue(0L).Metadata;
+        version.SetBeforeSaveBehavior(PropertySaveBehavior.Ignore);
+        version.SetAfterSaveBehavior(PropertySaveBehavior.Ignore);
     }
 }
 

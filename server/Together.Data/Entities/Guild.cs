@@ -31,6 +31,13 @@ public sealed class Guild
 
     public DateTimeOffset CreatedAt { get; set; }
 
+    /// <summary>
+    /// Moves whenever a role, a channel (anything but its last message or pin time) or a permission
+    /// overwrite of the guild changes: database triggers bump it in the same transaction as the
+    /// change, so a cached copy of those rows is current exactly when its version is. Never written by EF.
+    /// </summary>
+    public long PermissionsVersion { get; set; }
+
     public List<Channel> Channels { get; set; } = [];
 
     public List<Role> Roles { get; set; } = [];

@@ -113,7 +113,7 @@ public static class GetChannel
 {
     public static async Task<Ok<ChannelObject>> Handle(Snowflake channelId, CurrentUser me, GuildAccess access, CancellationToken cancellationToken)
     {
-        var (channel, _, _) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
+        var (channel, _, _) = await access.TrackedChannelAsync(channelId, me.Id, cancellationToken);
         return TypedResults.Ok(ChannelObject.From(channel));
     }
 }
@@ -136,7 +136,7 @@ public static class ModifyChannel
         Snowflake channelId, ModifyChannelRequest body, CurrentUser me, GuildAccess access, TogetherDb db,
         AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
-        var (channel, member, _) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
+        var (channel, member, _) = await access.TrackedChannelAsync(channelId, me.Id, cancellationToken);
         member.RequireIn(channel, P.ManageChannels);
         var errors = new FormErrors();
         if (body.Name.HasValue)
@@ -206,7 +206,7 @@ public static class DeleteChannel
         Snowflake channelId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit, IEventBus events,
         FileJanitor files, CancellationToken cancellationToken)
     {
-        var (channel, member, _) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
+        var (channel, member, _) = await access.TrackedChannelAsync(channelId, me.Id, cancellationToken);
         member.RequireIn(channel, P.ManageChannels);
         var result = ChannelObject.From(channel);
         var blobs = await FileJanitor.KeysAsync(db.Attachments.Where(a => a.ChannelId == channel.Id), cancellationToken);

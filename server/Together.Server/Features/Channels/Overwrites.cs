@@ -70,7 +70,7 @@ public static class Overwrites
         Snowflake channelId, Snowflake overwriteId, PutOverwriteRequest body, CurrentUser me, GuildAccess access, TogetherDb db,
         AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
-        var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
+        var (channel, member, permissions) = await access.TrackedChannelAsync(channelId, me.Id, cancellationToken);
         if ((permissions & P.ManageRoles) == 0)
             throw ApiException.MissingPermissions();
         var errors = new FormErrors();
@@ -99,7 +99,7 @@ public static class Overwrites
         Snowflake channelId, Snowflake overwriteId, CurrentUser me, GuildAccess access, TogetherDb db,
         AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
-        var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
+        var (channel, member, permissions) = await access.TrackedChannelAsync(channelId, me.Id, cancellationToken);
         if ((permissions & P.ManageRoles) == 0)
             throw ApiException.MissingPermissions();
         var existing = channel.PermissionOverwrites.SingleOrDefault(o => o.TargetId == overwriteId.Value);

@@ -16,6 +16,7 @@ public static class GuildsFeature
     {
         services.AddHttpContextAccessor();
         services.AddScoped<GuildAccess>();
+        services.AddSingleton<GuildPermissionCache>();
         services.AddScoped<AuditLogWriter>();
         return services;
     }

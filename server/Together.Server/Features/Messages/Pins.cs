@@ -25,7 +25,7 @@ public static class Pins
         Snowflake channelId, Snowflake messageId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
         IEventBus events, TimeProvider time, CancellationToken cancellationToken)
     {
-        var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
+        var (channel, member, permissions) = await access.TrackedChannelAsync(channelId, me.Id, cancellationToken);
         if ((permissions & P.ManageMessages) == 0)
             throw ApiException.MissingPermissions();
         var message = await MessageEndpoints.LiveMessageAsync(db, channel.Id, messageId, cancellationToken, tracked: true);
@@ -48,7 +48,7 @@ public static class Pins
         Snowflake channelId, Snowflake messageId, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
         IEventBus events, CancellationToken cancellationToken)
     {
-        var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
+        var (channel, member, permissions) = await access.TrackedChannelAsync(channelId, me.Id, cancellationToken);
         if ((permissions & P.ManageMessages) == 0)
             throw ApiException.MissingPermissions();
         var message = await MessageEndpoints.LiveMessageAsync(db, channel.Id, messageId, cancellationToken, tracked: true);

@@ -1,3 +1,5 @@
+using System.Collections.Concurrent;
+using System.Diagnostics.CodeAnalysis;
 using Microsoft.EntityFrameworkCore;
 using Together.Data;
 using Together.Data.Entities;
@@ -80,9 +82,70 @@ public sealed class MemberAccess
     }
 }
 
-/// <summary>Loads what permission checks need for one request.</summary>
-public sealed class GuildAccess(TogetherDb db, TimeProvider time)
+/// <summary>
+/// A guild's roles, and its channels with their overwrites, as of one <see cref="Guild.PermissionsVersion"/>:
+/// shared by every request until the version moves, so nothing in it may be modified.
+/// </summary>
+public sealed record GuildPermissionSnapshot(long Version, IReadOnlyDictionary<long, Role> Roles, IReadOnlyDictionary<long, Channel> Channels);
+
+/// <summary>
+/// Every channel request checks the caller's permissions against the guild's roles and the
+/// channel's overwrites. Those rows change rarely (an admin's edit) and are read constantly (each
+/// message sent, page read, typing notice), so they are kept here per guild. A copy is used only
+/// while the guild's <c>permissions_version</c>, which database triggers move with every change to
+/// them and which the membership query reads anyway, is the one the copy was loaded at: never stale,
+/// on one instance or several, and a channel request is one round trip.
+/// </summary>
+public sealed class GuildPermissionCache
 {
+    // A few hundred bytes per channel and role: even thousands of guilds are a few MB.
+    private const int MaxGuilds = 10_000;
+
+    private readonly ConcurrentDictionary<long, GuildPermissionSnapshot> _guilds = new();
+    private readonly ConcurrentDictionary<long, long> _channelGuilds = new();
+
+    /// <summary>A copy at least as new as <paramref name="version"/> (a newer one is what a moment later would see).</summary>
+    internal bool TryGet(long guildId, long version, [NotNullWhen(true)] out GuildPermissionSnapshot? snapshot)
+    {
+        if (_guilds.TryGetValue(guildId, out snapshot) && snapshot.Version >= version)
+            return true;
+        snapshot = null;
+        return false;
+    }
+
+    internal void Store(long guildId, GuildPermissionSnapshot snapshot)
+    {
+        if (_guilds.Count >= MaxGuilds)
+        {
+            _guilds.Clear();
+            _channelGuilds.Clear();
+        }
+        // A slower loader must not replace a newer copy with an older one.
+        _guilds.AddOrUpdate(guildId, snapshot, (_, current) => current.Version > snapshot.Version ? current : snapshot);
+        foreach (var channelId in snapshot.Channels.Keys)
+            _channelGuilds[channelId] = guildId;
+    }
+
+    /// <summary>A channel's guild never changes, so this needs no version.</summary>
+    internal bool TryGetGuildOf(long channelId, out long guildId) => _channelGuilds.TryGetValue(channelId, out guildId);
+
+    internal void RememberGuildOf(long channelId, long guildId) => _channelGuilds[channelId] = guildId;
+}
+
+/// <summary>Loads what permission checks need for one request.</summary>
+public sealed class GuildAccess(TogetherDb db, TimeProvider time, GuildPermissionCache cache)
+{
+    // The hot statement of every channel request, compiled once: no expression tree to build and
+    // no parameter extraction per call. Untracked: callers of ChannelAsync do not modify what it
+    // returns. A compiled query keeps the provider of its first use, so one per provider (the
+    // tests run both in one process).
+    private static readonly ConcurrentDictionary<string, Func<TogetherDb, long, long, CancellationToken, Task<GuildMember?>>> MemberWithGuild = new();
+
+    private static Func<TogetherDb, long, long, CancellationToken, Task<GuildMember?>> CompileMemberWithGuild(string provider) =>
+        EF.CompileAsyncQuery((TogetherDb db, long guildId, long userId, CancellationToken _) =>
+            db.GuildMembers.AsNoTracking().Include(m => m.Roles).Include(m => m.User).Include(m => m.Guild)
+                .SingleOrDefault(m => m.GuildId == guildId && m.UserId == userId));
+
     /// <summary>The caller as a member of the guild: 404 Unknown Guild, or 403 Missing Access if not a member.</summary>
     public async Task<MemberAccess> MemberAsync(long guildId, long userId, CancellationToken cancellationToken)
     {
@@ -106,13 +169,59 @@ public sealed class GuildAccess(TogetherDb db, TimeProvider time)
             ?? throw ApiException.NotFound(ApiErrors.UnknownMember, "Unknown Member");
     }
 
-    /// <summary>A guild channel the caller can see: 404 Unknown Channel, 403 Missing Access.</summary>
+    /// <summary>
+    /// A guild channel the caller can see: 404 Unknown Channel, 403 Missing Access. The channel,
+    /// roles and member are shared or untracked copies: read them, never modify them (use
+    /// <see cref="TrackedChannelAsync"/> to change the channel or guild), and the channel's
+    /// <c>last_message_id</c> and <c>last_pin_timestamp</c> may lag.
+    /// </summary>
     public async Task<(Channel Channel, MemberAccess Member, Permissions Permissions)> ChannelAsync(
         long channelId, long userId, CancellationToken cancellationToken)
     {
-        // Two round trips for every channel request: the channel with its overwrites, guild and
-        // roles (one join on purpose, AsSingleQuery: overwrites × roles rows, both short lists),
-        // then the member.
+        if (!cache.TryGetGuildOf(channelId, out var guildId))
+        {
+            guildId = await db.Channels.Where(c => c.Id == channelId).Select(c => c.GuildId).SingleOrDefaultAsync(cancellationToken)
+                ?? throw ApiException.NotFound(ApiErrors.UnknownChannel, "Unknown Channel");
+            cache.RememberGuildOf(channelId, guildId);
+        }
+        var query = MemberWithGuild.GetOrAdd(db.Database.ProviderName ?? "", CompileMemberWithGuild);
+        var member = await query(db, guildId, userId, cancellationToken);
+        if (member?.Guild is not { } guild)
+            throw ApiException.MissingAccess();
+        if (!cache.TryGet(guildId, guild.PermissionsVersion, out var snapshot))
+        {
+            snapshot = await LoadSnapshotAsync(guildId, cancellationToken);
+            cache.Store(guildId, snapshot);
+        }
+        if (!snapshot.Channels.TryGetValue(channelId, out var channel))
+            throw ApiException.NotFound(ApiErrors.UnknownChannel, "Unknown Channel");
+        var access = Access(guild, member, snapshot.Roles);
+        var permissions = access.In(channel);
+        if ((permissions & Permissions.ViewChannel) == 0)
+            throw ApiException.MissingAccess();
+        return (channel, access, permissions);
+    }
+
+    private async Task<GuildPermissionSnapshot> LoadSnapshotAsync(long guildId, CancellationToken cancellationToken)
+    {
+        // The version first: the rows read after it are at least that new, so a copy is never
+        // labelled newer than it is (at worst older, and reloaded on the next request).
+        var version = await db.Guilds.Where(g => g.Id == guildId).Select(g => g.PermissionsVersion).SingleAsync(cancellationToken);
+        var channels = await db.Channels.AsNoTracking().Include(c => c.PermissionOverwrites)
+            .Where(c => c.GuildId == guildId).ToDictionaryAsync(c => c.Id, cancellationToken);
+        var roles = await db.Roles.AsNoTracking().Where(r => r.GuildId == guildId).ToDictionaryAsync(r => r.Id, cancellationToken);
+        return new GuildPermissionSnapshot(version, roles, channels);
+    }
+
+    /// <summary>
+    /// As <see cref="ChannelAsync"/>, but the channel (with its overwrites), the guild and the
+    /// member are tracked by this request's context and current: for routes that change them.
+    /// </summary>
+    public async Task<(Channel Channel, MemberAccess Member, Permissions Permissions)> TrackedChannelAsync(
+        long channelId, long userId, CancellationToken cancellationToken)
+    {
+        // Two round trips: the channel with its overwrites, guild and roles (one join on purpose,
+        // AsSingleQuery: overwrites × roles rows, both short lists), then the member.
         var channel = await db.Channels.Include(c => c.PermissionOverwrites).Include(c => c.Guild!).ThenInclude(g => g.Roles)
             .AsSingleQuery()
             .SingleOrDefaultAsync(c => c.Id == channelId, cancellationToken);
