@@ -53,6 +53,9 @@ public sealed class RateLimitSettings
 
     public RuleSettings Refresh { get; set; } = new() { Limit = 60, WindowSeconds = 60 };
 
+    /// <summary>Checks of the current password by <c>PATCH /users/@me</c>, per account.</summary>
+    public RuleSettings PasswordCheck { get; set; } = new() { Limit = 10, WindowSeconds = 300 };
+
     public sealed class RuleSettings
     {
         public int Limit { get; set; }
