@@ -16,7 +16,7 @@ public sealed class AuthSettings
     /// <summary>bcrypt cost. Below 10 only with <see cref="AllowWeakPasswordHashing"/>.</summary>
     public int BcryptWorkFactor { get; set; } = 12;
 
-    /// <summary>For tests and benchmarks only: permits a work factor below 10.</summary>
+    /// <summary>For tests and benchmarks only: permits a work factor below 10 (a warning is logged at start).</summary>
     public bool AllowWeakPasswordHashing { get; set; }
 
     /// <summary>Threads that hash passwords; 0 means one per core but one.</summary>
