@@ -57,7 +57,14 @@ passed=0 failed=0
 for project in tests/*.Tests/; do
   name=$(basename "$project")
   dll="$project/bin/Release/net10.0/$name.dll"
-  [ -f "$dll" ] || continue
+  # Leftover bin/obj of a removed suite is not a suite; a project whose assembly is missing after
+  # a successful build is one that would silently not run: a failure.
+  ls "$project"*.csproj >/dev/null 2>&1 || continue
+  if [ ! -f "$dll" ]; then
+    echo "$name: $dll is missing after the build; counted as a failure"
+    failed=$((failed + 1))
+    continue
+  fi
   echo "== $name"
   xml="$results/$name.xml"
   dotnet "$dll" -noLogo -noColor -result-xml "$xml"

@@ -1,4 +1,6 @@
+using Microsoft.Data.Sqlite;
 using Together.Data;
+using Together.TestSupport;
 
 namespace Together.Server.Tests;
 
@@ -17,6 +19,38 @@ public abstract class HealthAndDocsTests(DatabaseProvider provider) : ApiTest(pr
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("Healthy", await response.Content.ReadAsStringAsync(Cancel));
+    }
+
+    [Fact]
+    public async Task Readiness_fails_when_the_database_is_unreachable_while_liveness_holds()
+    {
+        await MakeDatabaseUnreachableAsync();
+
+        var ready = await Http.GetAsync(new Uri(Server.Address, "/health/ready"), Cancel);
+        var live = await Http.GetAsync(new Uri(Server.Address, "/health/live"), Cancel);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, ready.StatusCode);
+        Assert.Equal("Unhealthy", await ready.Content.ReadAsStringAsync(Cancel));
+        Assert.Equal(HttpStatusCode.OK, live.StatusCode);
+    }
+
+    /// <summary>
+    /// PostgreSQL: the server's database is dropped, its open connections terminated (FORCE).
+    /// SQLite: the file is swapped for a folder of the same name, so it cannot be opened or
+    /// silently created afresh.
+    /// </summary>
+    private async Task MakeDatabaseUnreachableAsync()
+    {
+        if (Provider == DatabaseProvider.Postgres)
+        {
+            await PostgresServer.DropDatabaseAsync(Server.Database.ConnectionString);
+            return;
+        }
+        var file = new SqliteConnectionStringBuilder(Server.Database.ConnectionString).DataSource;
+        SqliteConnection.ClearAllPools();
+        foreach (var path in new[] { file, file + "-wal", file + "-shm" })
+            File.Delete(path);
+        Directory.CreateDirectory(file);
     }
 
     [Fact]

@@ -17,6 +17,10 @@ public abstract class RateLimitTests(DatabaseProvider provider) : ApiTest(provid
         ["Auth:RateLimits:LoginPerAccount:WindowSeconds"] = "60",
         ["Auth:RateLimits:Register:Limit"] = "4",
         ["Auth:RateLimits:Register:WindowSeconds"] = "60",
+        ["Auth:RateLimits:Refresh:Limit"] = "3",
+        ["Auth:RateLimits:Refresh:WindowSeconds"] = "60",
+        ["Auth:RateLimits:PasswordCheck:Limit"] = "3",
+        ["Auth:RateLimits:PasswordCheck:WindowSeconds"] = "60",
     };
 
     [Fact]
@@ -58,6 +62,72 @@ public abstract class RateLimitTests(DatabaseProvider provider) : ApiTest(provid
         await limited.ExpectAsync(HttpStatusCode.TooManyRequests);
         // Other accounts are unaffected.
         await (await Http.PostJsonAsync("auth/login", new { login = "someone", password = "guess-0-xx" })).ExpectAsync(HttpStatusCode.BadRequest);
+    }
+
+    [Fact]
+    public async Task An_accounts_username_and_email_share_one_login_budget()
+    {
+        var alice = await RegisterAsync("alice", email: "alice@example.com");
+        await (await Http.PostJsonAsync("auth/login", new { login = "alice", password = "guess-0-xx" })).ExpectAsync(HttpStatusCode.BadRequest);
+        await (await Http.PostJsonAsync("auth/login", new { login = "alice", password = "guess-1-xx" })).ExpectAsync(HttpStatusCode.BadRequest);
+        await (await Http.PostJsonAsync("auth/login", new { login = "alice@example.com", password = "guess-2-xx" })).ExpectAsync(HttpStatusCode.BadRequest);
+
+        // The email has been typed once, but the account behind it has had its three guesses.
+        var limited = await Http.PostJsonAsync("auth/login", new { login = "alice@example.com", password = alice.Password });
+
+        var body = await limited.ExpectAsync(HttpStatusCode.TooManyRequests);
+        Assert.Equal("You are being rate limited.", body.GetProperty("message").GetString());
+        Assert.Equal("0", limited.Headers.GetValues("X-RateLimit-Remaining").Single());
+        Assert.True(limited.Headers.Contains("Retry-After"));
+    }
+
+    [Fact]
+    public async Task Refreshes_from_one_address_are_limited_with_discords_headers_and_body()
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            var refused = await Http.PostJsonAsync("auth/refresh", new { refresh_token = $"not-a-token-{i}" });
+            await refused.ExpectAsync(HttpStatusCode.Unauthorized);
+            Assert.Equal((2 - i).ToString(CultureInfo.InvariantCulture), refused.Headers.GetValues("X-RateLimit-Remaining").Single());
+        }
+
+        var limited = await Http.PostJsonAsync("auth/refresh", new { refresh_token = "not-a-token-9" });
+
+        var body = await limited.ExpectAsync(HttpStatusCode.TooManyRequests);
+        Assert.Equal("You are being rate limited.", body.GetProperty("message").GetString());
+        Assert.False(body.GetProperty("global").GetBoolean());
+        Assert.InRange(body.GetProperty("retry_after").GetDouble(), 0.001, 60);
+        Assert.InRange(int.Parse(limited.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture), 1, 60);
+        Assert.Equal("3", limited.Headers.GetValues("X-RateLimit-Limit").Single());
+        Assert.True(limited.Headers.Contains("X-RateLimit-Bucket"));
+    }
+
+    [Fact]
+    public async Task Password_checks_when_changing_account_details_are_limited_per_account()
+    {
+        var alice = await RegisterAsync("alice");
+        var bob = await RegisterAsync("bobby");
+        using var client = alice.Client(Server);
+        for (var i = 0; i < 3; i++)
+        {
+            var wrong = await (await client.PatchJsonAsync("users/@me", new { username = "alicia", password = $"guess-{i}-xx" }))
+                .ExpectAsync(HttpStatusCode.BadRequest);
+            Assert.Contains("PASSWORD_DOES_NOT_MATCH", wrong.FieldErrorCodes("password"));
+        }
+
+        // With a stolen token, the right password is out of reach too once the guesses are spent.
+        var limited = await client.PatchJsonAsync("users/@me", new { username = "alicia", password = alice.Password });
+
+        var body = await limited.ExpectAsync(HttpStatusCode.TooManyRequests);
+        Assert.Equal("You are being rate limited.", body.GetProperty("message").GetString());
+        Assert.False(body.GetProperty("global").GetBoolean());
+        Assert.InRange(int.Parse(limited.Headers.GetValues("Retry-After").Single(), CultureInfo.InvariantCulture), 1, 60);
+        Assert.Equal("0", limited.Headers.GetValues("X-RateLimit-Remaining").Single());
+        Assert.Equal("3", limited.Headers.GetValues("X-RateLimit-Limit").Single());
+        // Changes that need no password still go through, and other accounts have their own budget.
+        await (await client.PatchJsonAsync("users/@me", new { global_name = "Alice" })).ExpectAsync(HttpStatusCode.OK);
+        using var bobClient = bob.Client(Server);
+        await (await bobClient.PatchJsonAsync("users/@me", new { username = "robert", password = bob.Password })).ExpectAsync(HttpStatusCode.OK);
     }
 
     [Fact]

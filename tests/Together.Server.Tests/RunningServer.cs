@@ -58,6 +58,8 @@ public sealed class RunningServer : IAsyncDisposable
             ["Logging:LogLevel:Microsoft.Hosting.Lifetime"] = "Warning",
             ["Logging:LogLevel:Microsoft.EntityFrameworkCore"] = "Critical",
             ["Logging:LogLevel:Together.Server.Features.Auth.SessionService"] = "Error",
+            // The start-up warning about AllowWeakPasswordHashing, once per test server.
+            ["Logging:LogLevel:Together.Server.Features.Auth.PasswordHasher"] = "Error",
         };
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
             config[key] = value;

@@ -23,6 +23,7 @@ public static class AuthFeature
 
     public static IEndpointRouteBuilder MapAuth(this IEndpointRouteBuilder app)
     {
+        WarnIfHashingIsWeak(app.ServiceProvider);
         var group = app.MapGroup("/api/v10/auth").WithTags("Auth");
         group.MapPost("/register", Register.Handle)
             .RateLimitPerIp("auth.register", s => s.GetRequiredService<AuthSettings>().RateLimits.Register.ToRule())
@@ -37,5 +38,17 @@ public static class AuthFeature
             .RequireAuthorization()
             .WithSummary("End the current session.");
         return app;
+    }
+
+    // Said once at start-up, where an admin reads the log: a production server must never run so.
+    private static void WarnIfHashingIsWeak(IServiceProvider services)
+    {
+        var settings = services.GetRequiredService<AuthSettings>();
+        if (!settings.AllowWeakPasswordHashing)
+            return;
+        services.GetRequiredService<ILogger<PasswordHasher>>().LogWarning(
+            "Auth:AllowWeakPasswordHashing is on (bcrypt work factor {WorkFactor}): this is for tests and benchmarks only; "
+            + "password hashes made below work factor 10 are cheap to crack. Remove the setting in production.",
+            settings.BcryptWorkFactor);
     }
 }

@@ -16,7 +16,7 @@ public sealed class AuthSettings
     /// <summary>bcrypt cost. Below 10 only with <see cref="AllowWeakPasswordHashing"/>.</summary>
     public int BcryptWorkFactor { get; set; } = 12;
 
-    /// <summary>For tests and benchmarks only: permits a work factor below 10.</summary>
+    /// <summary>For tests and benchmarks only: permits a work factor below 10 (a warning is logged at start).</summary>
     public bool AllowWeakPasswordHashing { get; set; }
 
     /// <summary>Threads that hash passwords; 0 means one per core but one.</summary>
@@ -52,6 +52,9 @@ public sealed class RateLimitSettings
     public RuleSettings LoginPerAccount { get; set; } = new() { Limit = 10, WindowSeconds = 300 };
 
     public RuleSettings Refresh { get; set; } = new() { Limit = 60, WindowSeconds = 60 };
+
+    /// <summary>Checks of the current password by <c>PATCH /users/@me</c>, per account.</summary>
+    public RuleSettings PasswordCheck { get; set; } = new() { Limit = 10, WindowSeconds = 300 };
 
     public sealed class RuleSettings
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Together.Data;
@@ -30,15 +31,20 @@ public static class Login
         var login = body.Login!.Trim().ToLowerInvariant();
         if (login.Length > 254 || body.Password!.Length > AccountRules.PasswordMaxLength)
             return InvalidLogin();
-        // Guessing one account's password from many addresses is limited per account.
-        var perAccount = limiter.Acquire("auth.login.account", login, settings.RateLimits.LoginPerAccount.ToRule());
-        if (RateLimitHeaders.Apply(context, perAccount) is { } limited)
+        // Guessing one account's password from many addresses is limited per account: first by
+        // the text typed (this also bounds guesses at accounts that do not exist), then by the
+        // account it names, so its username and its email share one budget.
+        var perAccount = settings.RateLimits.LoginPerAccount.ToRule();
+        if (RateLimitHeaders.Apply(context, limiter.Acquire("auth.login.account", login, perAccount)) is { } limited)
             return limited;
 
         var user = await db.Users.AsNoTracking()
             .Where(u => u.DeletedAt == null && (u.NormalizedUsername == login || u.NormalizedEmail == login))
             .Select(u => new { u.Id, u.PasswordHash })
             .FirstOrDefaultAsync(cancellationToken);
+        if (user is not null
+            && RateLimitHeaders.Apply(context, limiter.Acquire("auth.login.user", user.Id.ToString(CultureInfo.InvariantCulture), perAccount)) is { } limitedUser)
+            return limitedUser;
         // Unknown accounts are checked against a dummy hash, so timing does not reveal which exist.
         if (!await hasher.VerifyAsync(body.Password, user?.PasswordHash, cancellationToken) || user is null)
             return InvalidLogin();

@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
@@ -25,7 +26,7 @@ public sealed record ModifyMeRequest(
 
 public static class ModifyMe
 {
-    public static async Task<Results<Ok<CurrentUserObject>, JsonHttpResult<ApiError>>> Handle(
+    public static async Task<Results<Ok<CurrentUserObject>, JsonHttpResult<ApiError>, JsonHttpResult<RateLimitedError>>> Handle(
         ModifyMeRequest body,
         CurrentUser me,
         TogetherDb db,
@@ -34,6 +35,9 @@ public static class ModifyMe
         IEventBus events,
         Avatars avatars,
         TimeProvider time,
+        RateLimiter limiter,
+        AuthSettings settings,
+        HttpContext context,
         CancellationToken cancellationToken)
     {
         var user = await db.Users.SingleOrDefaultAsync(u => u.Id == me.Id.Value && u.DeletedAt == null, cancellationToken);
@@ -62,6 +66,12 @@ public static class ModifyMe
         {
             if (string.IsNullOrEmpty(body.Password))
                 return Invalid(errors.Add("password", "PASSWORD_DOES_NOT_MATCH", "Password does not match."));
+            // A stolen access token must not become a way to guess the password (and so to take
+            // the account over): each check counts against the account, as logins do.
+            var check = limiter.Acquire("users.password_check", user.Id.ToString(CultureInfo.InvariantCulture),
+                settings.RateLimits.PasswordCheck.ToRule());
+            if (RateLimitHeaders.Apply(context, check) is { } limited)
+                return limited;
             if (body.Password.Length > AccountRules.PasswordMaxLength
                 || !await hasher.VerifyAsync(body.Password, user.PasswordHash, cancellationToken))
                 return Invalid(errors.Add("password", "PASSWORD_DOES_NOT_MATCH", "Password does not match."));
