@@ -88,6 +88,10 @@ public abstract class MemberTests(DatabaseProvider provider) : CommunityTest(pro
     {
         await SetUpCommunityAsync();
         var until = DateTimeOffset.UtcNow.AddHours(1);
+        var fire = Uri.EscapeDataString("🔥");
+        var message = (await (await AliceHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "react to me" })).ExpectAsync(HttpStatusCode.OK))
+            .GetProperty("id").GetString();
+        await (await AliceHttp.PutAsync($"channels/{GeneralId}/messages/{message}/reactions/{fire}/@me", null, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
 
         await Error(await BobHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Alice.UserId}", new { communication_disabled_until = until }), HttpStatusCode.Forbidden, 50013);
         var member = await (await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Bob.UserId}", new { communication_disabled_until = until })).ExpectAsync(HttpStatusCode.OK);
@@ -97,9 +101,14 @@ public abstract class MemberTests(DatabaseProvider provider) : CommunityTest(pro
         await Get(BobHttp, $"channels/{GeneralId}");
         var permissions = ulong.Parse((await Get(BobHttp, "users/@me/guilds")).EnumerateArray().Single().GetProperty("permissions").GetString()!, CultureInfo.InvariantCulture);
         Assert.Equal(0x400UL | 0x10000UL, permissions);
+        // No reaction at all, not even joining one that is already there.
+        await Error(await BobHttp.PutAsync($"channels/{GeneralId}/messages/{message}/reactions/{fire}/@me", null, Cancel), HttpStatusCode.Forbidden, 50013);
+        await Error(await BobHttp.PutAsync($"channels/{GeneralId}/messages/{message}/reactions/{Uri.EscapeDataString("👍")}/@me", null, Cancel), HttpStatusCode.Forbidden, 50013);
+        Assert.Single((await Get(AliceHttp, $"channels/{GeneralId}/messages/{message}/reactions/{fire}")).EnumerateArray());
 
         await (await AliceHttp.SendRawAsync(HttpMethod.Patch, $"guilds/{GuildId}/members/{Bob.UserId}", """{"communication_disabled_until": null}""")).ExpectAsync(HttpStatusCode.OK);
         await (await BobHttp.PostJsonAsync($"channels/{GeneralId}/invites", new { })).ExpectAsync(HttpStatusCode.OK);
+        await (await BobHttp.PutAsync($"channels/{GeneralId}/messages/{message}/reactions/{fire}/@me", null, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
         await Error(await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Bob.UserId}", new { communication_disabled_until = DateTimeOffset.UtcNow.AddDays(30) }), HttpStatusCode.BadRequest, 50035);
     }
 
