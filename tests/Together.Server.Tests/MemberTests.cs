@@ -132,8 +132,26 @@ public abstract class MemberTests(DatabaseProvider provider) : CommunityTest(pro
         using var request = new HttpRequestMessage(HttpMethod.Put, $"guilds/{GuildId}/bans/{Bob.UserId}") { Content = JsonContent.Create(new { delete_message_seconds = 3600 }) };
         request.Headers.Add("X-Audit-Log-Reason", "griefing");
 
+        var spam = (await (await BobHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "buy now" })).ExpectAsync(HttpStatusCode.OK))
+            .GetProperty("id").GetString()!;
+        await (await AliceHttp.PutAsync($"channels/{GeneralId}/pins/{spam}", null, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+
         await Error(await BobHttp.PutAsJsonAsync($"guilds/{GuildId}/bans/{Alice.UserId}", new { }, Cancel), HttpStatusCode.Forbidden, 50013);
         await (await AliceHttp.SendAsync(request, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+
+        // The clean-up window took bob's message and its pin, as a single delete would have.
+        await Error(await AliceHttp.GetAsync($"channels/{GeneralId}/messages/{spam}", Cancel), HttpStatusCode.NotFound, 10008);
+        Assert.Empty((await Get(AliceHttp, $"channels/{GeneralId}/pins")).EnumerateArray());
+        Assert.Empty((await Get(AliceHttp, $"channels/{GeneralId}/messages/pins")).GetProperty("items").EnumerateArray());
+        await using (var db = Server.Database.OpenContext())
+        {
+            var spamId = long.Parse(spam, CultureInfo.InvariantCulture);
+            Assert.False(db.Pins.Any(p => p.MessageId == spamId));
+            var row = db.Messages.Single(m => m.Id == spamId);
+            Assert.False(row.Pinned);
+            Assert.NotNull(row.DeletedAt);
+            Assert.Equal("", row.Content);
+        }
 
         await Error(await BobHttp.GetAsync($"guilds/{GuildId}", Cancel), HttpStatusCode.Forbidden, 50001);
         await Error(await BobHttp.PostAsync($"invites/{code}", null, Cancel), HttpStatusCode.Forbidden, 40007);
