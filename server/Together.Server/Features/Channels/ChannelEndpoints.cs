@@ -93,8 +93,7 @@ public static class CreateGuildChannel
             channel.PermissionOverwrites = parent.PermissionOverwrites
                 .Select(o => new PermissionOverwrite { TargetId = o.TargetId, Type = o.Type, Allow = o.Allow, Deny = o.Deny }).ToList();
         db.Channels.Add(channel);
-        audit.Record(guildId, me.Id, AuditAction.ChannelCreate, channel.Id,
-            new AuditChanges().Add("name", null, channel.Name).Add("type", -1, type).List);
+        audit.Record(guildId, me.Id, AuditAction.ChannelCreate, channel.Id, Overwrites.AuditFields(new AuditChanges(), channel, created: true).List);
         await db.SaveChangesAsync(cancellationToken);
         var created = ChannelObject.From(channel);
         events.Publish(GuildEvents.ChannelCreate(created));
@@ -158,14 +157,20 @@ public static class ModifyChannel
             channel.Name = normalized;
         }
         if (body.Position is { HasValue: true, Value: { } position })
+        {
+            changes.Add("position", channel.Position, position);
             channel.Position = position;
+        }
         if (body.Topic.HasValue && channel.Type == ChannelType.GuildText)
         {
             changes.Add("topic", channel.Topic, body.Topic.Value);
             channel.Topic = body.Topic.Value;
         }
         if (body.Nsfw is { HasValue: true, Value: { } nsfw })
+        {
+            changes.Add("nsfw", channel.Nsfw, nsfw);
             channel.Nsfw = nsfw;
+        }
         if (body.RateLimitPerUser is { HasValue: true, Value: { } slowmode } && channel.Type == ChannelType.GuildText)
         {
             changes.Add("rate_limit_per_user", channel.RateLimitPerUser, slowmode);
@@ -182,14 +187,21 @@ public static class ModifyChannel
             channel.UserLimit = userLimit;
         }
         if (body.RtcRegion.HasValue && channel.Type == ChannelType.GuildVoice)
+        {
+            changes.Add("rtc_region", channel.RtcRegion, body.RtcRegion.Value);
             channel.RtcRegion = body.RtcRegion.Value;
+        }
         if (body.ParentId.HasValue)
         {
             changes.Add("parent_id", channel.ParentId, body.ParentId.Value?.Value);
             channel.ParentId = body.ParentId.Value?.Value;
         }
         if (body.PermissionOverwrites is { HasValue: true, Value: { } overwrites })
+        {
+            var before = Overwrites.Snapshot(channel);
             await Overwrites.ReplaceAsync(member, channel, overwrites, member.In(channel), db, cancellationToken);
+            Overwrites.RecordChanges(audit, member, me.Id, channel, before);
+        }
         if (changes.List.Count > 0)
             audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelUpdate, channel.Id, changes.List);
         await db.SaveChangesAsync(cancellationToken);
@@ -218,8 +230,7 @@ public static class DeleteChannel
         await db.Channels.Where(c => c.ParentId == channel.Id)
             .ExecuteUpdateAsync(c => c.SetProperty(x => x.ParentId, (long?)null), cancellationToken);
         db.Channels.Remove(channel);
-        audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelDelete, channel.Id,
-            new AuditChanges().Add("name", channel.Name, null).List);
+        audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelDelete, channel.Id, Overwrites.AuditFields(new AuditChanges(), channel, created: false).List);
         await db.SaveChangesAsync(cancellationToken);
         files.Consider(blobs);
         events.Publish(GuildEvents.ChannelDelete(result));
@@ -234,12 +245,19 @@ public static class DeleteChannel
 
 public sealed record ChannelPosition(Snowflake Id, Optional<int?> Position, Optional<Snowflake?> ParentId, bool? LockPermissions);
 
+/// <summary>
+/// Moves channels. Each channel moved, and each category it moves into, must be one the caller
+/// sees (403 Missing Access otherwise, as for <c>PATCH /channels/{id}</c>) and the moved channel
+/// needs MANAGE_CHANNELS there; <c>lock_permissions</c> rewrites overwrites, so it also needs
+/// MANAGE_ROLES in the channel and only copies bits the caller holds, as an overwrite edit does.
+/// </summary>
 public static class ReorderChannels
 {
     public static async Task<NoContent> Handle(
-        Snowflake guildId, List<ChannelPosition> body, CurrentUser me, GuildAccess access, TogetherDb db, IEventBus events,
-        CancellationToken cancellationToken)
+        Snowflake guildId, List<ChannelPosition> body, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
+        IEventBus events, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(body);
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.ManageChannels);
         var channels = await db.Channels.Include(c => c.PermissionOverwrites)
             .Where(c => c.GuildId == guildId.Value).ToDictionaryAsync(c => c.Id, cancellationToken);
@@ -260,19 +278,36 @@ public static class ReorderChannels
             throw ApiException.Invalid(errors);
         foreach (var entry in body)
         {
+            member.RequireIn(channels[entry.Id], P.ManageChannels);
+            if (entry.ParentId is { HasValue: true, Value: { } parentId })
+                member.RequireIn(channels[parentId], P.ViewChannel);
+        }
+        foreach (var entry in body)
+        {
             var channel = channels[entry.Id];
+            var changes = new AuditChanges();
             if (entry.Position is { HasValue: true, Value: { } position })
+            {
+                changes.Add("position", channel.Position, position);
                 channel.Position = position;
+            }
             if (entry.ParentId.HasValue)
             {
+                changes.Add("parent_id", channel.ParentId, entry.ParentId.Value?.Value);
+                // Permissions are those the caller holds in the channel before it moves.
+                var held = member.In(channel);
                 channel.ParentId = entry.ParentId.Value?.Value;
                 if (entry.LockPermissions == true && channel.ParentId is { } parentId)
                 {
-                    channel.PermissionOverwrites.Clear();
-                    foreach (var o in channels[parentId].PermissionOverwrites)
-                        channel.PermissionOverwrites.Add(new PermissionOverwrite { TargetId = o.TargetId, Type = o.Type, Allow = o.Allow, Deny = o.Deny });
+                    var before = Overwrites.Snapshot(channel);
+                    var synced = channels[parentId].PermissionOverwrites
+                        .Select(o => new OverwriteRequest(o.TargetId, (int)o.Type, (P)o.Allow, (P)o.Deny)).ToList();
+                    await Overwrites.ReplaceAsync(member, channel, synced, held, db, cancellationToken);
+                    Overwrites.RecordChanges(audit, member, me.Id, channel, before);
                 }
             }
+            if (changes.List.Count > 0)
+                audit.Record(guildId, me.Id, AuditAction.ChannelUpdate, channel.Id, changes.List);
         }
         await db.SaveChangesAsync(cancellationToken);
         foreach (var id in body.Select(b => b.Id.Value).Distinct())

@@ -104,8 +104,7 @@ public static class InviteEndpoints
             ExpiresAt = maxAge == 0 ? null : now.AddSeconds(maxAge),
         };
         db.Invites.Add(invite);
-        audit.Record(member.Guild.Id, me.Id, AuditAction.InviteCreate, null,
-            new AuditChanges().Add("code", null, invite.Code).Add("channel_id", null, (long?)channel.Id).Add("max_uses", -1, maxUses).Add("max_age", -1, maxAge).List);
+        audit.Record(member.Guild.Id, me.Id, AuditAction.InviteCreate, null, AuditFields(invite, created: true));
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
         var created = InviteObject.From(await Query(db).SingleAsync(i => i.Code == invite.Code, cancellationToken), metadata: true);
@@ -203,11 +202,24 @@ public static class InviteEndpoints
             member.RequireIn(channel, P.ManageChannels);
         var result = InviteObject.From(invite, metadata: true);
         db.Invites.Remove(invite);
-        audit.Record(member.Guild.Id, me.Id, AuditAction.InviteDelete, null,
-            new AuditChanges().Add("code", invite.Code, null).Add("channel_id", (long?)channel.Id, null).List);
+        audit.Record(member.Guild.Id, me.Id, AuditAction.InviteDelete, null, AuditFields(invite, created: false));
         await db.SaveChangesAsync(cancellationToken);
         events.Publish(GuildEvents.InviteDelete(member.Guild.Id, channel.Id, invite.Code));
         return TypedResults.Ok(result);
+    }
+
+    // Discord's invite entries: new values on create, old values on delete, never an invented "before".
+    private static IReadOnlyList<AuditChange> AuditFields(Invite invite, bool created)
+    {
+        var fields = new (string Key, object? Value)[]
+        {
+            ("code", invite.Code), ("channel_id", invite.ChannelId), ("inviter_id", invite.InviterId), ("uses", invite.Uses),
+            ("max_uses", invite.MaxUses), ("max_age", invite.MaxAge), ("temporary", invite.Temporary),
+        };
+        var changes = new AuditChanges();
+        foreach (var (key, value) in fields)
+            _ = created ? changes.Created(key, value) : changes.Deleted(key, value);
+        return changes.List;
     }
 
     private static IQueryable<Invite> Query(TogetherDb db) =>
