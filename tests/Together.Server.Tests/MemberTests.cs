@@ -113,6 +113,29 @@ public abstract class MemberTests(DatabaseProvider provider) : CommunityTest(pro
     }
 
     [Fact]
+    public async Task Moderators_of_equal_rank_cannot_ban_or_time_out_each_other()
+    {
+        await SetUpCommunityAsync();
+        await JoinAsync(CarolHttp);
+        var moderators = await CreateRoleAsync("moderators", Bits(0x4 | (1UL << 40)));
+        await GiveRoleAsync(Bob.UserId, moderators);
+        await GiveRoleAsync(Carol.UserId, moderators);
+        var until = DateTimeOffset.UtcNow.AddHours(1);
+
+        await Error(await BobHttp.PutAsJsonAsync($"guilds/{GuildId}/bans/{Carol.UserId}", new { }, Cancel), HttpStatusCode.Forbidden, 50013);
+        await Error(await BobHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Carol.UserId}", new { communication_disabled_until = until }), HttpStatusCode.Forbidden, 50013);
+        Assert.Empty((await Get(AliceHttp, $"guilds/{GuildId}/bans")).EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, (await Get(AliceHttp, $"guilds/{GuildId}/members/{Carol.UserId}")).GetProperty("communication_disabled_until").ValueKind);
+
+        // One role higher and both work.
+        var seniors = await CreateRoleAsync("seniors", "0");
+        await (await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/roles", new object[] { new { id = seniors, position = 10 } })).ExpectAsync(HttpStatusCode.OK);
+        await GiveRoleAsync(Bob.UserId, seniors);
+        await (await BobHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Carol.UserId}", new { communication_disabled_until = until })).ExpectAsync(HttpStatusCode.OK);
+        await (await BobHttp.PutAsJsonAsync($"guilds/{GuildId}/bans/{Carol.UserId}", new { }, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
     public async Task Server_mute_and_deafen_need_their_permissions()
     {
         await SetUpCommunityAsync();
