@@ -19,9 +19,11 @@ public abstract class InviteTests(DatabaseProvider provider) : CommunityTest(pro
         Assert.Equal(5, created.GetProperty("max_uses").GetInt32());
         Assert.Equal(3600, created.GetProperty("max_age").GetInt32());
         Assert.Equal(0, created.GetProperty("uses").GetInt32());
-        var preview = await Get(Http, $"invites/{code}");
+        var preview = await Get(Http, $"invites/{code}?with_counts=true");
         Assert.Equal("LAN Party", preview.GetProperty("guild").GetProperty("name").GetString());
         Assert.Equal(2, preview.GetProperty("approximate_member_count").GetInt32());
+        // Counts only when asked for, as on Discord.
+        Assert.False((await Get(Http, $"invites/{code}")).TryGetProperty("approximate_member_count", out _));
         Assert.Equal("alice", preview.GetProperty("inviter").GetProperty("username").GetString());
         Assert.Equal("general", preview.GetProperty("channel").GetProperty("name").GetString());
         Assert.False(preview.TryGetProperty("uses", out _));

@@ -133,12 +133,15 @@ public static class InviteEndpoints
         return TypedResults.Ok(invites.Select(i => InviteObject.From(i, metadata: true)).ToList());
     }
 
-    /// <summary>The preview a person sees before joining; needs no account, as on Discord.</summary>
+    /// <summary>
+    /// The preview a person sees before joining; needs no account, as on Discord. The member count
+    /// only with <c>with_counts=true</c>, as Discord does; there is no presence count.
+    /// </summary>
     public static async Task<Ok<InviteObject>> Get(
         string code, [FromQuery(Name = "with_counts")] bool? withCounts, TogetherDb db, TimeProvider time, CancellationToken cancellationToken)
     {
         var invite = await LiveAsync(db, code, time, cancellationToken);
-        int? count = withCounts != false ? await db.GuildMembers.CountAsync(m => m.GuildId == invite.GuildId, cancellationToken) : null;
+        int? count = withCounts == true ? await db.GuildMembers.CountAsync(m => m.GuildId == invite.GuildId, cancellationToken) : null;
         return TypedResults.Ok(InviteObject.From(invite, metadata: false, count));
     }
 
