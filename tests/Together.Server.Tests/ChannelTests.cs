@@ -87,7 +87,12 @@ public abstract class ChannelTests(DatabaseProvider provider) : CommunityTest(pr
 
         var moved = await (await AliceHttp.SendRawAsync(HttpMethod.Patch, $"channels/{id}", """{"parent_id": null, "topic": null}""")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(JsonValueKind.Null, moved.GetProperty("parent_id").ValueKind);
-        Assert.Equal("", moved.GetProperty("topic").GetString());
+        Assert.Equal(JsonValueKind.Null, moved.GetProperty("topic").ValueKind);
+        // An empty topic is no topic: null, as Discord answers, and still written so merging clients see it go.
+        await (await AliceHttp.PatchJsonAsync($"channels/{id}", new { topic = "back again" })).ExpectAsync(HttpStatusCode.OK);
+        var emptied = await (await AliceHttp.PatchJsonAsync($"channels/{id}", new { topic = "" })).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, emptied.GetProperty("topic").ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await CreateChannelAsync(new { name = "no-topic", topic = "" })).GetProperty("topic").ValueKind);
         await Error(await BobHttp.PatchJsonAsync($"channels/{id}", new { name = "mine" }), HttpStatusCode.Forbidden, 50013);
     }
 

@@ -77,7 +77,7 @@ public static class CreateGuildChannel
             GuildId = guildId,
             Type = channelType,
             Name = ChannelRules.NormalizeName(body.Name!, channelType),
-            Topic = channelType == ChannelType.GuildText ? body.Topic : null,
+            Topic = channelType == ChannelType.GuildText ? ChannelRules.NormalizeTopic(body.Topic) : null,
             Nsfw = body.Nsfw ?? false,
             RateLimitPerUser = channelType == ChannelType.GuildText ? body.RateLimitPerUser ?? 0 : 0,
             Bitrate = channelType == ChannelType.GuildVoice ? body.Bitrate ?? ChannelRules.DefaultBitrate : null,
@@ -163,8 +163,9 @@ public static class ModifyChannel
         }
         if (body.Topic.HasValue && channel.Type == ChannelType.GuildText)
         {
-            changes.Add("topic", channel.Topic, body.Topic.Value);
-            channel.Topic = body.Topic.Value;
+            var topic = ChannelRules.NormalizeTopic(body.Topic.Value);
+            changes.Add("topic", channel.Topic, topic);
+            channel.Topic = topic;
         }
         if (body.Nsfw is { HasValue: true, Value: { } nsfw })
         {
