@@ -136,6 +136,21 @@ public abstract class MemberTests(DatabaseProvider provider) : CommunityTest(pro
     }
 
     [Fact]
+    public async Task Older_libraries_delete_message_days_is_understood()
+    {
+        await SetUpCommunityAsync();
+        var spam = (await (await BobHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "spam" })).ExpectAsync(HttpStatusCode.OK))
+            .GetProperty("id").GetString();
+
+        await Error(await AliceHttp.PutAsJsonAsync($"guilds/{GuildId}/bans/{Bob.UserId}", new { delete_message_days = 8 }, Cancel), HttpStatusCode.BadRequest, 50035);
+        await (await AliceHttp.PutAsJsonAsync($"guilds/{GuildId}/bans/{Bob.UserId}", new { delete_message_days = 1 }, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+
+        await Error(await AliceHttp.GetAsync($"channels/{GeneralId}/messages/{spam}", Cancel), HttpStatusCode.NotFound, 10008);
+        var ban = Assert.Single((await Get(AliceHttp, $"guilds/{GuildId}/audit-logs?action_type=22")).GetProperty("audit_log_entries").EnumerateArray());
+        Assert.Equal("86400", ban.GetProperty("options").GetProperty("delete_message_seconds").GetString());
+    }
+
+    [Fact]
     public async Task Server_mute_and_deafen_need_their_permissions()
     {
         await SetUpCommunityAsync();

@@ -15,7 +15,8 @@ namespace Together.Server.Features.Members;
 
 public sealed record BanObject(string? Reason, UserObject User);
 
-public sealed record CreateBanRequest(int? DeleteMessageSeconds);
+/// <summary><c>delete_message_days</c> (0–7) is Discord's deprecated form, still sent by older libraries.</summary>
+public sealed record CreateBanRequest(int? DeleteMessageSeconds, int? DeleteMessageDays);
 
 public static class BanEndpoints
 {
@@ -58,7 +59,9 @@ public static class BanEndpoints
         AuditLogWriter audit, IEventBus events, Voice.VoiceStateService voice, TimeProvider time, Files.FileJanitor files, CancellationToken cancellationToken)
     {
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.BanMembers);
-        var seconds = body?.DeleteMessageSeconds ?? 0;
+        if (body?.DeleteMessageDays is < 0 or > 7)
+            throw ApiException.Invalid("delete_message_days", "NUMBER_TYPE_MAX", "Must be between 0 and 7.");
+        var seconds = body?.DeleteMessageSeconds ?? body?.DeleteMessageDays * 86_400 ?? 0;
         if (seconds is < 0 or > MaxDeleteMessageSeconds)
             throw ApiException.Invalid("delete_message_seconds", "NUMBER_TYPE_MAX", $"Must be between 0 and {MaxDeleteMessageSeconds}.");
         if (userId.Value == me.Id.Value || userId.Value == member.Guild.OwnerId)
