@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Together.Data;
@@ -93,7 +94,7 @@ public static class CreateGuildChannel
             channel.PermissionOverwrites = parent.PermissionOverwrites
                 .Select(o => new PermissionOverwrite { TargetId = o.TargetId, Type = o.Type, Allow = o.Allow, Deny = o.Deny }).ToList();
         db.Channels.Add(channel);
-        audit.Record(guildId, me.Id, AuditAction.ChannelCreate, channel.Id, Overwrites.AuditFields(new AuditChanges(), channel, created: true).List);
+        audit.Record(guildId, me.Id, AuditAction.ChannelCreate, channel.Id, ChannelAudit.Fields(channel, created: true).List);
         await db.SaveChangesAsync(cancellationToken);
         var created = ChannelObject.From(channel);
         events.Publish(GuildEvents.ChannelCreate(created));
@@ -231,7 +232,7 @@ public static class DeleteChannel
         await db.Channels.Where(c => c.ParentId == channel.Id)
             .ExecuteUpdateAsync(c => c.SetProperty(x => x.ParentId, (long?)null), cancellationToken);
         db.Channels.Remove(channel);
-        audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelDelete, channel.Id, Overwrites.AuditFields(new AuditChanges(), channel, created: false).List);
+        audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelDelete, channel.Id, ChannelAudit.Fields(channel, created: false).List);
         await db.SaveChangesAsync(cancellationToken);
         files.Consider(blobs);
         events.Publish(GuildEvents.ChannelDelete(result));
@@ -328,5 +329,33 @@ internal static class ChannelFields
             ChannelRules.CheckRange("bitrate", bitrate, ChannelRules.MinBitrate, ChannelRules.MaxBitrate, errors);
         ChannelRules.CheckRange("user_limit", userLimit, 0, 99, errors);
         ChannelRules.CheckRange("rate_limit_per_user", slowmode, 0, 21600, errors);
+    }
+}
+
+/// <summary>An overwrite as the audit log shows it: ids and bit fields as strings.</summary>
+public sealed record AuditOverwrite(string Id, int Type, string Allow, string Deny);
+
+/// <summary>What a channel's create and delete audit entries carry, as Discord records them.</summary>
+internal static class ChannelAudit
+{
+    /// <summary>A channel's fields for its create (new values) or delete (old values) audit entry.</summary>
+    public static AuditChanges Fields(Channel channel, bool created)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        var changes = new AuditChanges();
+        var overwrites = channel.PermissionOverwrites
+            .Select(o => new AuditOverwrite(o.TargetId.ToString(CultureInfo.InvariantCulture), (int)o.Type,
+                ((ulong)o.Allow).ToString(CultureInfo.InvariantCulture), ((ulong)o.Deny).ToString(CultureInfo.InvariantCulture)))
+            .ToList();
+        var fields = new (string Key, object? Value)[]
+        {
+            ("name", channel.Name), ("type", (int)channel.Type), ("position", channel.Position), ("topic", channel.Topic),
+            ("nsfw", channel.Nsfw), ("rate_limit_per_user", channel.Type == ChannelType.GuildText ? channel.RateLimitPerUser : null),
+            ("bitrate", channel.Bitrate), ("user_limit", channel.UserLimit), ("parent_id", channel.ParentId),
+            ("permission_overwrites", overwrites),
+        };
+        foreach (var (key, value) in fields)
+            _ = created ? changes.Created(key, value) : changes.Deleted(key, value);
+        return changes;
     }
 }

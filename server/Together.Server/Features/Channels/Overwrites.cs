@@ -15,9 +15,6 @@ namespace Together.Server.Features.Channels;
 
 public sealed record PutOverwriteRequest(int? Type, P? Allow, P? Deny);
 
-/// <summary>An overwrite as the audit log shows it: ids and bit fields as strings.</summary>
-public sealed record AuditOverwrite(string Id, int Type, string Allow, string Deny);
-
 /// <summary>
 /// Channel permission overwrites. Setting them needs MANAGE_ROLES, and nobody can allow or deny a
 /// permission they do not hold themselves (owners and administrators hold all).
@@ -86,27 +83,6 @@ public static class Overwrites
                     new AuditChanges().Add("allow", (P)was.Allow, (P)now.Allow).Add("deny", (P)was.Deny, (P)now.Deny).List,
                     Options(member, now));
         }
-    }
-
-    /// <summary>A channel's fields for its create (new values) or delete (old values) audit entry.</summary>
-    public static AuditChanges AuditFields(AuditChanges changes, Channel channel, bool created)
-    {
-        ArgumentNullException.ThrowIfNull(changes);
-        ArgumentNullException.ThrowIfNull(channel);
-        var overwrites = channel.PermissionOverwrites
-            .Select(o => new AuditOverwrite(o.TargetId.ToString(CultureInfo.InvariantCulture), (int)o.Type,
-                ((ulong)o.Allow).ToString(CultureInfo.InvariantCulture), ((ulong)o.Deny).ToString(CultureInfo.InvariantCulture)))
-            .ToList();
-        var fields = new (string Key, object? Value)[]
-        {
-            ("name", channel.Name), ("type", (int)channel.Type), ("position", channel.Position), ("topic", channel.Topic),
-            ("nsfw", channel.Nsfw), ("rate_limit_per_user", channel.Type == ChannelType.GuildText ? channel.RateLimitPerUser : null),
-            ("bitrate", channel.Bitrate), ("user_limit", channel.UserLimit), ("parent_id", channel.ParentId),
-            ("permission_overwrites", overwrites),
-        };
-        foreach (var (key, value) in fields)
-            _ = created ? changes.Created(key, value) : changes.Deleted(key, value);
-        return changes;
     }
 
     // Discord's options for overwrite entries: the id, the type as a string, and the role's name.
