@@ -14,7 +14,11 @@ public abstract class AuthorizationTests(DatabaseProvider provider) : CommunityT
 
     private sealed record Route(string Method, string Path, string? Body = null);
 
-    private async Task<(List<Route> Privileged, List<Route> MembersOnly)> RoutesAsync()
+    /// <summary>
+    /// Privileged routes need a permission a plain member lacks; members-only routes are open to
+    /// any member; author-only routes are refused to strangers and to members alike (with its own code).
+    /// </summary>
+    private async Task<(List<Route> Privileged, List<Route> MembersOnly, List<Route> AuthorOnly)> RoutesAsync()
     {
         var role = await CreateRoleAsync("some role", "0");
         var code = await InviteAsync();
@@ -46,6 +50,9 @@ public abstract class AuthorizationTests(DatabaseProvider provider) : CommunityT
             new("DELETE", $"guilds/{g}/members/{a}/roles/{role}"),
             new("PATCH", $"guilds/{g}/members/{a}", """{"nick":"x"}"""),
             new("PATCH", $"guilds/{g}/members/{a}", """{"mute":true}"""),
+            new("PATCH", $"guilds/{g}/members/{a}", """{"deaf":true}"""),
+            new("PATCH", $"guilds/{g}/members/{a}", $$"""{"roles":["{{role}}"]}"""),
+            new("PATCH", $"guilds/{g}/members/{a}", """{"channel_id":null}"""),
             new("PATCH", $"guilds/{g}/members/{a}", """{"communication_disabled_until":"2099-01-01T00:00:00Z"}"""),
             new("DELETE", $"guilds/{g}/members/{a}"),
             new("GET", $"guilds/{g}/bans"),
@@ -58,6 +65,7 @@ public abstract class AuthorizationTests(DatabaseProvider provider) : CommunityT
             new("PUT", $"channels/{c}/pins/{m}"),
             new("DELETE", $"channels/{c}/pins/{m}"),
             new("PUT", $"channels/{c}/messages/pins/{m}"),
+            new("DELETE", $"channels/{c}/messages/pins/{m}"),
             new("DELETE", $"channels/{c}/messages/{m}/reactions"),
             new("DELETE", $"channels/{c}/messages/{m}/reactions/{fire}"),
             new("DELETE", $"channels/{c}/messages/{m}/reactions/{fire}/{a}"),
@@ -80,9 +88,11 @@ public abstract class AuthorizationTests(DatabaseProvider provider) : CommunityT
             new("GET", $"channels/{c}/messages/pins"),
             new("GET", $"channels/{c}/messages/{m}/reactions/{fire}"),
             new("PUT", $"channels/{c}/messages/{m}/reactions/{fire}/@me"),
+            new("DELETE", $"channels/{c}/messages/{m}/reactions/{fire}/@me"),
             new("GET", $"guilds/{g}/messages/search?content=alice"),
         ];
-        return (privileged, membersOnly);
+        List<Route> authorOnly = [new("PATCH", $"channels/{c}/messages/{m}", """{"content":"mine"}""")];
+        return (privileged, membersOnly, authorOnly);
     }
 
     private static async Task<HttpResponseMessage> Send(HttpClient client, Route route) =>
@@ -94,9 +104,9 @@ public abstract class AuthorizationTests(DatabaseProvider provider) : CommunityT
     public async Task Strangers_and_members_without_the_permission_are_refused_everywhere()
     {
         await SetUpCommunityAsync();
-        var (privileged, membersOnly) = await RoutesAsync();
+        var (privileged, membersOnly, authorOnly) = await RoutesAsync();
 
-        foreach (var route in privileged.Concat(membersOnly))
+        foreach (var route in privileged.Concat(membersOnly).Concat(authorOnly))
         {
             var anonymous = await Send(Http, route);
             Assert.True(anonymous.StatusCode == HttpStatusCode.Unauthorized, $"{route.Method} {route.Path} without a token: {(int)anonymous.StatusCode}");
@@ -116,12 +126,89 @@ public abstract class AuthorizationTests(DatabaseProvider provider) : CommunityT
             Assert.True(member.IsSuccessStatusCode, $"{route.Method} {route.Path} as a member: {(int)member.StatusCode}");
         }
         // Editing someone else's message has its own code.
-        var edit = await Send(BobHttp, new Route("PATCH", $"channels/{GeneralId}/messages/{(await Get(AliceHttp, $"channels/{GeneralId}/messages?limit=100")).EnumerateArray().Last(msg => msg.GetProperty("author").GetProperty("id").GetString() == Alice.UserId).GetProperty("id").GetString()}", """{"content":"mine"}"""));
-        Assert.Equal(50005, (await edit.ExpectAsync(HttpStatusCode.Forbidden)).GetProperty("code").GetInt32());
+        foreach (var route in authorOnly)
+            await Error(await Send(BobHttp, route), HttpStatusCode.Forbidden, 50005);
+        // The caller's own guild list shows a stranger nothing of the guild, and leaving it is Unknown Guild.
+        await (await Http.GetAsync("users/@me/guilds", Cancel)).ExpectAsync(HttpStatusCode.Unauthorized);
+        Assert.Empty((await Get(CarolHttp, "users/@me/guilds")).EnumerateArray());
+        await (await Http.DeleteAsync($"users/@me/guilds/{GuildId}", Cancel)).ExpectAsync(HttpStatusCode.Unauthorized);
+        await Error(await CarolHttp.DeleteAsync($"users/@me/guilds/{GuildId}", Cancel), HttpStatusCode.NotFound, 10004);
         // Nothing changed hands on the way.
         var guild = await Get(AliceHttp, $"guilds/{GuildId}");
         Assert.Equal("LAN Party", guild.GetProperty("name").GetString());
         Assert.Equal(Alice.UserId, guild.GetProperty("owner_id").GetString());
+    }
+
+    private static string Bits(ulong value) => value.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+    /// <summary>Everything but ADMINISTRATOR, which would open every route.</summary>
+    private static readonly ulong Everything = (ulong)Together.Server.Features.Permissions.PermissionSets.All & ~0x8UL;
+
+    [Fact]
+    public async Task A_member_holding_everything_but_the_needed_permission_is_refused_each_member_route()
+    {
+        await SetUpCommunityAsync();
+        await JoinAsync(CarolHttp);
+        // Bob outranks carol through "almost everything"; "some role" sits below it.
+        var almost = await CreateRoleAsync("almost everything", "0");
+        var role = await CreateRoleAsync("some role", "0");
+        await GiveRoleAsync(Bob.UserId, almost);
+        var voice = (await Get(AliceHttp, $"guilds/{GuildId}/channels")).EnumerateArray().First(ch => ch.GetProperty("type").GetInt32() == 2).GetProperty("id").GetString();
+        var until = DateTimeOffset.UtcNow.AddHours(1).ToString("O", System.Globalization.CultureInfo.InvariantCulture);
+        string g = GuildId, x = Carol.UserId;
+        // In an order where each allowed call leaves carol as the next one needs her (kicked last but the bans).
+        (ulong Needed, Route Route, HttpStatusCode Allowed)[] routes =
+        [
+            (0x8000000, new("PATCH", $"guilds/{g}/members/{x}", """{"nick":"renamed"}"""), HttpStatusCode.OK),
+            (0x10000000, new("PATCH", $"guilds/{g}/members/{x}", $$"""{"roles":["{{role}}"]}"""), HttpStatusCode.OK),
+            (0x400000, new("PATCH", $"guilds/{g}/members/{x}", """{"mute":true}"""), HttpStatusCode.OK),
+            (0x800000, new("PATCH", $"guilds/{g}/members/{x}", """{"deaf":true}"""), HttpStatusCode.OK),
+            (1UL << 40, new("PATCH", $"guilds/{g}/members/{x}", $$"""{"communication_disabled_until":"{{until}}"}"""), HttpStatusCode.OK),
+            // Allowed, but carol is not in a voice channel to be moved: 40032.
+            (0x1000000, new("PATCH", $"guilds/{g}/members/{x}", $$"""{"channel_id":"{{voice}}"}"""), HttpStatusCode.BadRequest),
+            (0x10000000, new("DELETE", $"guilds/{g}/members/{x}/roles/{role}"), HttpStatusCode.NoContent),
+            (0x10000000, new("PUT", $"guilds/{g}/members/{x}/roles/{role}"), HttpStatusCode.NoContent),
+            (0x2, new("DELETE", $"guilds/{g}/members/{x}"), HttpStatusCode.NoContent),
+            (0x4, new("GET", $"guilds/{g}/bans"), HttpStatusCode.OK),
+            (0x4, new("PUT", $"guilds/{g}/bans/{x}", "{}"), HttpStatusCode.NoContent),
+            (0x4, new("GET", $"guilds/{g}/bans/{x}"), HttpStatusCode.OK),
+            (0x4, new("DELETE", $"guilds/{g}/bans/{x}"), HttpStatusCode.NoContent),
+        ];
+
+        foreach (var (needed, route, allowed) in routes)
+        {
+            await (await AliceHttp.PatchJsonAsync($"guilds/{g}/roles/{almost}", new { permissions = Bits(Everything & ~needed) })).ExpectAsync(HttpStatusCode.OK);
+            var refused = await Send(BobHttp, route);
+            Assert.True(refused.StatusCode == HttpStatusCode.Forbidden, $"{route.Method} {route.Path} {route.Body} without {needed:x}: {(int)refused.StatusCode}");
+            Assert.Equal(50013, (await refused.JsonAsync()).GetProperty("code").GetInt32());
+            await (await AliceHttp.PatchJsonAsync($"guilds/{g}/roles/{almost}", new { permissions = Bits(Everything) })).ExpectAsync(HttpStatusCode.OK);
+            var let = await Send(BobHttp, route);
+            Assert.True(let.StatusCode == allowed, $"{route.Method} {route.Path} {route.Body} with {needed:x}: {(int)let.StatusCode}");
+        }
+    }
+
+    [Fact]
+    public async Task A_member_who_cannot_see_a_channel_gets_missing_access_on_all_its_routes_whatever_else_they_hold()
+    {
+        await SetUpCommunityAsync();
+        var (privileged, membersOnly, authorOnly) = await RoutesAsync();
+        // Discord answers 403 Missing Access for a channel the caller cannot view, never 404: the
+        // channel exists, the caller is just not let in. Bob holds everything else.
+        await GiveRoleAsync(Bob.UserId, await CreateRoleAsync("almost everything", Bits(Everything)));
+        await (await AliceHttp.PutAsJsonAsync($"channels/{GeneralId}/permissions/{Bob.UserId}", new { type = 1, deny = "1024" }, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        var channelRoutes = privileged.Concat(membersOnly).Concat(authorOnly)
+            .Where(r => r.Path.StartsWith($"channels/{GeneralId}", StringComparison.Ordinal) || r.Path == $"guilds/{GuildId}/channels" && r.Method == "PATCH")
+            .ToList();
+        Assert.True(channelRoutes.Count > 20);
+
+        foreach (var route in channelRoutes)
+        {
+            var hidden = await Send(BobHttp, route);
+            Assert.True(hidden.StatusCode == HttpStatusCode.Forbidden, $"{route.Method} {route.Path} on a hidden channel: {(int)hidden.StatusCode}");
+            Assert.Equal(50001, (await hidden.JsonAsync()).GetProperty("code").GetInt32());
+        }
+        Assert.DoesNotContain((await Get(BobHttp, $"guilds/{GuildId}/channels")).EnumerateArray(), ch => ch.GetProperty("id").GetString() == GeneralId);
+        Assert.Equal(0, (await Get(BobHttp, $"guilds/{GuildId}/messages/search?content=alice")).GetProperty("total_results").GetInt32());
     }
 
     [Fact]

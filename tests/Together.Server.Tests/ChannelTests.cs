@@ -87,7 +87,12 @@ public abstract class ChannelTests(DatabaseProvider provider) : CommunityTest(pr
 
         var moved = await (await AliceHttp.SendRawAsync(HttpMethod.Patch, $"channels/{id}", """{"parent_id": null, "topic": null}""")).ExpectAsync(HttpStatusCode.OK);
         Assert.Equal(JsonValueKind.Null, moved.GetProperty("parent_id").ValueKind);
-        Assert.Equal("", moved.GetProperty("topic").GetString());
+        Assert.Equal(JsonValueKind.Null, moved.GetProperty("topic").ValueKind);
+        // An empty topic is no topic: null, as Discord answers, and still written so merging clients see it go.
+        await (await AliceHttp.PatchJsonAsync($"channels/{id}", new { topic = "back again" })).ExpectAsync(HttpStatusCode.OK);
+        var emptied = await (await AliceHttp.PatchJsonAsync($"channels/{id}", new { topic = "" })).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(JsonValueKind.Null, emptied.GetProperty("topic").ValueKind);
+        Assert.Equal(JsonValueKind.Null, (await CreateChannelAsync(new { name = "no-topic", topic = "" })).GetProperty("topic").ValueKind);
         await Error(await BobHttp.PatchJsonAsync($"channels/{id}", new { name = "mine" }), HttpStatusCode.Forbidden, 50013);
     }
 
@@ -129,6 +134,45 @@ public abstract class ChannelTests(DatabaseProvider provider) : CommunityTest(pr
         Assert.Equal(5, (await Get(AliceHttp, $"channels/{GeneralId}")).GetProperty("position").GetInt32());
         await Error(await BobHttp.PatchJsonAsync($"guilds/{GuildId}/channels", new object[] { new { id = GeneralId, position = 1 } }), HttpStatusCode.Forbidden, 50013);
         await Error(await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/channels", new object[] { new { id = "42", position = 1 } }), HttpStatusCode.BadRequest, 50035);
+    }
+
+    [Fact]
+    public async Task Reordering_moves_only_visible_channels_and_syncing_overwrites_needs_manage_roles()
+    {
+        await SetUpCommunityAsync();
+        var channels = (await Get(AliceHttp, $"guilds/{GuildId}/channels")).EnumerateArray().ToList();
+        var textCategory = channels[0].GetProperty("id").GetString();
+        var voiceCategory = channels[1].GetProperty("id").GetString();
+        await GiveRoleAsync(Bob.UserId, await CreateRoleAsync("channel managers", "16"));
+        var hidden = new[] { new { id = Bob.UserId, type = 1, deny = "1024" } };
+        var secret = (await CreateChannelAsync(new { name = "secret", position = 3, permission_overwrites = hidden })).GetProperty("id").GetString();
+        var staff = (await CreateChannelAsync(new { name = "Staff", type = 4, permission_overwrites = hidden })).GetProperty("id").GetString();
+
+        // What bob cannot see he cannot move, nor move anything into: Missing Access, as for PATCH /channels/{id}.
+        await Error(await BobHttp.PatchJsonAsync($"guilds/{GuildId}/channels", new object[] { new { id = secret, position = 9 } }), HttpStatusCode.Forbidden, 50001);
+        await Error(await BobHttp.PatchJsonAsync($"guilds/{GuildId}/channels", new object[] { new { id = GeneralId, parent_id = staff } }), HttpStatusCode.Forbidden, 50001);
+        Assert.Equal(3, (await Get(AliceHttp, $"channels/{secret}")).GetProperty("position").GetInt32());
+        Assert.Equal(textCategory, (await Get(AliceHttp, $"channels/{GeneralId}")).GetProperty("parent_id").GetString());
+
+        // lock_permissions rewrites the channel's overwrites: MANAGE_CHANNELS alone is not enough.
+        await (await AliceHttp.PutAsJsonAsync($"channels/{voiceCategory}/permissions/{GuildId}", new { type = 0, deny = "64" }, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        await Error(await BobHttp.PatchJsonAsync($"guilds/{GuildId}/channels", new object[] { new { id = GeneralId, parent_id = voiceCategory, lock_permissions = true } }), HttpStatusCode.Forbidden, 50013);
+        var general = await Get(AliceHttp, $"channels/{GeneralId}");
+        Assert.Equal(textCategory, general.GetProperty("parent_id").GetString());
+        Assert.Empty(general.GetProperty("permission_overwrites").EnumerateArray());
+
+        // Moving without syncing is his to do; with MANAGE_ROLES he may sync as well.
+        await (await BobHttp.PatchJsonAsync($"guilds/{GuildId}/channels", new object[] { new { id = GeneralId, parent_id = voiceCategory } })).ExpectAsync(HttpStatusCode.NoContent);
+        general = await Get(AliceHttp, $"channels/{GeneralId}");
+        Assert.Equal(voiceCategory, general.GetProperty("parent_id").GetString());
+        Assert.Empty(general.GetProperty("permission_overwrites").EnumerateArray());
+        await GiveRoleAsync(Bob.UserId, await CreateRoleAsync("role managers", "268435456"));
+        await (await BobHttp.PatchJsonAsync($"guilds/{GuildId}/channels", new object[] { new { id = GeneralId, parent_id = voiceCategory, lock_permissions = true } })).ExpectAsync(HttpStatusCode.NoContent);
+        var synced = Assert.Single((await Get(AliceHttp, $"channels/{GeneralId}")).GetProperty("permission_overwrites").EnumerateArray());
+        Assert.Equal(GuildId, synced.GetProperty("id").GetString());
+        Assert.Equal("64", synced.GetProperty("deny").GetString());
+        var entry = Assert.Single((await Get(AliceHttp, $"guilds/{GuildId}/audit-logs?action_type=13&user_id={Bob.UserId}")).GetProperty("audit_log_entries").EnumerateArray());
+        Assert.Equal(GeneralId, entry.GetProperty("target_id").GetString());
     }
 
     [Fact]

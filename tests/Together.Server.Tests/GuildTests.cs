@@ -114,9 +114,26 @@ public abstract class GuildTests(DatabaseProvider provider) : CommunityTest(prov
     {
         await SetUpCommunityAsync();
         var code = await InviteAsync();
+        var role = await CreateRoleAsync("raiders", "0");
+        await GiveRoleAsync(Bob.UserId, role);
+        await (await BobHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "gg" })).ExpectAsync(HttpStatusCode.OK);
+        await (await AliceHttp.PutAsJsonAsync($"channels/{GeneralId}/permissions/{role}", new { type = 0, allow = "64" }, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
 
         await Error(await BobHttp.DeleteAsync($"guilds/{GuildId}", Cancel), HttpStatusCode.Forbidden, 50013);
         await (await AliceHttp.DeleteAsync($"guilds/{GuildId}", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+
+        // Nothing of it is left in the database: roles (@everyone too), assignments, overwrites, messages, members.
+        await using (var db = Server.Database.OpenContext())
+        {
+            var guildId = long.Parse(GuildId, System.Globalization.CultureInfo.InvariantCulture);
+            var channelId = long.Parse(GeneralId, System.Globalization.CultureInfo.InvariantCulture);
+            Assert.False(db.Roles.Any(r => r.GuildId == guildId));
+            Assert.False(db.MemberRoles.Any(r => r.GuildId == guildId));
+            Assert.False(db.PermissionOverwrites.Any(o => o.ChannelId == channelId));
+            Assert.False(db.Messages.Any(m => m.ChannelId == channelId));
+            Assert.False(db.GuildMembers.Any(m => m.GuildId == guildId));
+            Assert.False(db.Invites.Any(i => i.GuildId == guildId));
+        }
 
         await Error(await AliceHttp.GetAsync($"guilds/{GuildId}", Cancel), HttpStatusCode.NotFound, 10004);
         await Error(await AliceHttp.GetAsync($"channels/{GeneralId}", Cancel), HttpStatusCode.NotFound, 10003);

@@ -19,9 +19,11 @@ public abstract class InviteTests(DatabaseProvider provider) : CommunityTest(pro
         Assert.Equal(5, created.GetProperty("max_uses").GetInt32());
         Assert.Equal(3600, created.GetProperty("max_age").GetInt32());
         Assert.Equal(0, created.GetProperty("uses").GetInt32());
-        var preview = await Get(Http, $"invites/{code}");
+        var preview = await Get(Http, $"invites/{code}?with_counts=true");
         Assert.Equal("LAN Party", preview.GetProperty("guild").GetProperty("name").GetString());
         Assert.Equal(2, preview.GetProperty("approximate_member_count").GetInt32());
+        // Counts only when asked for, as on Discord.
+        Assert.False((await Get(Http, $"invites/{code}")).TryGetProperty("approximate_member_count", out _));
         Assert.Equal("alice", preview.GetProperty("inviter").GetProperty("username").GetString());
         Assert.Equal("general", preview.GetProperty("channel").GetProperty("name").GetString());
         Assert.False(preview.TryGetProperty("uses", out _));
@@ -85,6 +87,41 @@ public abstract class InviteTests(DatabaseProvider provider) : CommunityTest(pro
         }
         await Error(await CarolHttp.PostAsync($"invites/{expiring}", null, Cancel), HttpStatusCode.NotFound, 10006);
         await Error(await Http.GetAsync("invites/nope", Cancel), HttpStatusCode.NotFound, 10006);
+    }
+
+    [Fact]
+    public async Task Manage_guild_deletes_any_invite_and_manage_channels_those_of_its_channel()
+    {
+        await SetUpCommunityAsync();
+        await JoinAsync(CarolHttp);
+        await GiveRoleAsync(Bob.UserId, await CreateRoleAsync("server managers", "32"));
+        // Bob cannot see #general at all, yet manages every invite of the server.
+        await (await AliceHttp.PutAsJsonAsync($"channels/{GeneralId}/permissions/{Bob.UserId}", new { type = 1, deny = "1024" }, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        var hidden = await InviteAsync(new { unique = true });
+        await Error(await BobHttp.GetAsync($"channels/{GeneralId}/invites", Cancel), HttpStatusCode.Forbidden, 50001);
+        var deleted = await (await BobHttp.DeleteAsync($"invites/{hidden}", Cancel)).ExpectAsync(HttpStatusCode.OK);
+        Assert.Equal(hidden, deleted.GetProperty("code").GetString());
+        await Error(await Http.GetAsync($"invites/{hidden}", Cancel), HttpStatusCode.NotFound, 10006);
+
+        // Carol, with MANAGE_CHANNELS in #general only, lists and deletes that channel's invites.
+        var code = await InviteAsync(new { unique = true, max_uses = 7 });
+        await Error(await CarolHttp.DeleteAsync($"invites/{code}", Cancel), HttpStatusCode.Forbidden, 50013);
+        await Error(await CarolHttp.GetAsync($"channels/{GeneralId}/invites", Cancel), HttpStatusCode.Forbidden, 50013);
+        await (await AliceHttp.PutAsJsonAsync($"channels/{GeneralId}/permissions/{Carol.UserId}", new { type = 1, allow = "16" }, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        var listed = Assert.Single((await Get(CarolHttp, $"channels/{GeneralId}/invites")).EnumerateArray(), i => i.GetProperty("code").GetString() == code);
+        Assert.Equal(7, listed.GetProperty("max_uses").GetInt32());
+        Assert.Equal(0, listed.GetProperty("uses").GetInt32());
+        Assert.Equal(Alice.UserId, listed.GetProperty("inviter").GetProperty("id").GetString());
+        Assert.Equal(GeneralId, listed.GetProperty("channel").GetProperty("id").GetString());
+        await (await CarolHttp.DeleteAsync($"invites/{code}", Cancel)).ExpectAsync(HttpStatusCode.OK);
+        Assert.DoesNotContain((await Get(CarolHttp, $"channels/{GeneralId}/invites")).EnumerateArray(), i => i.GetProperty("code").GetString() == code);
+
+        // Neither seeing the channel nor managing the server: Missing Access, as for the channel itself.
+        await (await AliceHttp.PutAsJsonAsync($"channels/{GeneralId}/permissions/{Carol.UserId}", new { type = 1, deny = "1024" }, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        var third = await InviteAsync(new { unique = true });
+        await Error(await CarolHttp.DeleteAsync($"invites/{third}", Cancel), HttpStatusCode.Forbidden, 50001);
+        var actions = (await Get(AliceHttp, $"guilds/{GuildId}/audit-logs?action_type=42")).GetProperty("audit_log_entries").EnumerateArray().ToList();
+        Assert.Equal([Carol.UserId, Bob.UserId], actions.Select(e => e.GetProperty("user_id").GetString()));
     }
 
     [Fact]

@@ -88,6 +88,10 @@ public abstract class MemberTests(DatabaseProvider provider) : CommunityTest(pro
     {
         await SetUpCommunityAsync();
         var until = DateTimeOffset.UtcNow.AddHours(1);
+        var fire = Uri.EscapeDataString("🔥");
+        var message = (await (await AliceHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "react to me" })).ExpectAsync(HttpStatusCode.OK))
+            .GetProperty("id").GetString();
+        await (await AliceHttp.PutAsync($"channels/{GeneralId}/messages/{message}/reactions/{fire}/@me", null, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
 
         await Error(await BobHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Alice.UserId}", new { communication_disabled_until = until }), HttpStatusCode.Forbidden, 50013);
         var member = await (await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Bob.UserId}", new { communication_disabled_until = until })).ExpectAsync(HttpStatusCode.OK);
@@ -97,10 +101,53 @@ public abstract class MemberTests(DatabaseProvider provider) : CommunityTest(pro
         await Get(BobHttp, $"channels/{GeneralId}");
         var permissions = ulong.Parse((await Get(BobHttp, "users/@me/guilds")).EnumerateArray().Single().GetProperty("permissions").GetString()!, CultureInfo.InvariantCulture);
         Assert.Equal(0x400UL | 0x10000UL, permissions);
+        // No reaction at all, not even joining one that is already there.
+        await Error(await BobHttp.PutAsync($"channels/{GeneralId}/messages/{message}/reactions/{fire}/@me", null, Cancel), HttpStatusCode.Forbidden, 50013);
+        await Error(await BobHttp.PutAsync($"channels/{GeneralId}/messages/{message}/reactions/{Uri.EscapeDataString("👍")}/@me", null, Cancel), HttpStatusCode.Forbidden, 50013);
+        Assert.Single((await Get(AliceHttp, $"channels/{GeneralId}/messages/{message}/reactions/{fire}")).EnumerateArray());
 
         await (await AliceHttp.SendRawAsync(HttpMethod.Patch, $"guilds/{GuildId}/members/{Bob.UserId}", """{"communication_disabled_until": null}""")).ExpectAsync(HttpStatusCode.OK);
         await (await BobHttp.PostJsonAsync($"channels/{GeneralId}/invites", new { })).ExpectAsync(HttpStatusCode.OK);
+        await (await BobHttp.PutAsync($"channels/{GeneralId}/messages/{message}/reactions/{fire}/@me", null, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
         await Error(await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Bob.UserId}", new { communication_disabled_until = DateTimeOffset.UtcNow.AddDays(30) }), HttpStatusCode.BadRequest, 50035);
+    }
+
+    [Fact]
+    public async Task Moderators_of_equal_rank_cannot_ban_or_time_out_each_other()
+    {
+        await SetUpCommunityAsync();
+        await JoinAsync(CarolHttp);
+        var moderators = await CreateRoleAsync("moderators", Bits(0x4 | (1UL << 40)));
+        await GiveRoleAsync(Bob.UserId, moderators);
+        await GiveRoleAsync(Carol.UserId, moderators);
+        var until = DateTimeOffset.UtcNow.AddHours(1);
+
+        await Error(await BobHttp.PutAsJsonAsync($"guilds/{GuildId}/bans/{Carol.UserId}", new { }, Cancel), HttpStatusCode.Forbidden, 50013);
+        await Error(await BobHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Carol.UserId}", new { communication_disabled_until = until }), HttpStatusCode.Forbidden, 50013);
+        Assert.Empty((await Get(AliceHttp, $"guilds/{GuildId}/bans")).EnumerateArray());
+        Assert.Equal(JsonValueKind.Null, (await Get(AliceHttp, $"guilds/{GuildId}/members/{Carol.UserId}")).GetProperty("communication_disabled_until").ValueKind);
+
+        // One role higher and both work.
+        var seniors = await CreateRoleAsync("seniors", "0");
+        await (await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/roles", new object[] { new { id = seniors, position = 10 } })).ExpectAsync(HttpStatusCode.OK);
+        await GiveRoleAsync(Bob.UserId, seniors);
+        await (await BobHttp.PatchJsonAsync($"guilds/{GuildId}/members/{Carol.UserId}", new { communication_disabled_until = until })).ExpectAsync(HttpStatusCode.OK);
+        await (await BobHttp.PutAsJsonAsync($"guilds/{GuildId}/bans/{Carol.UserId}", new { }, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+    }
+
+    [Fact]
+    public async Task Older_libraries_delete_message_days_is_understood()
+    {
+        await SetUpCommunityAsync();
+        var spam = (await (await BobHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "spam" })).ExpectAsync(HttpStatusCode.OK))
+            .GetProperty("id").GetString();
+
+        await Error(await AliceHttp.PutAsJsonAsync($"guilds/{GuildId}/bans/{Bob.UserId}", new { delete_message_days = 8 }, Cancel), HttpStatusCode.BadRequest, 50035);
+        await (await AliceHttp.PutAsJsonAsync($"guilds/{GuildId}/bans/{Bob.UserId}", new { delete_message_days = 1 }, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+
+        await Error(await AliceHttp.GetAsync($"channels/{GeneralId}/messages/{spam}", Cancel), HttpStatusCode.NotFound, 10008);
+        var ban = Assert.Single((await Get(AliceHttp, $"guilds/{GuildId}/audit-logs?action_type=22")).GetProperty("audit_log_entries").EnumerateArray());
+        Assert.Equal("86400", ban.GetProperty("options").GetProperty("delete_message_seconds").GetString());
     }
 
     [Fact]
@@ -123,8 +170,26 @@ public abstract class MemberTests(DatabaseProvider provider) : CommunityTest(pro
         using var request = new HttpRequestMessage(HttpMethod.Put, $"guilds/{GuildId}/bans/{Bob.UserId}") { Content = JsonContent.Create(new { delete_message_seconds = 3600 }) };
         request.Headers.Add("X-Audit-Log-Reason", "griefing");
 
+        var spam = (await (await BobHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "buy now" })).ExpectAsync(HttpStatusCode.OK))
+            .GetProperty("id").GetString()!;
+        await (await AliceHttp.PutAsync($"channels/{GeneralId}/pins/{spam}", null, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+
         await Error(await BobHttp.PutAsJsonAsync($"guilds/{GuildId}/bans/{Alice.UserId}", new { }, Cancel), HttpStatusCode.Forbidden, 50013);
         await (await AliceHttp.SendAsync(request, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+
+        // The clean-up window took bob's message and its pin, as a single delete would have.
+        await Error(await AliceHttp.GetAsync($"channels/{GeneralId}/messages/{spam}", Cancel), HttpStatusCode.NotFound, 10008);
+        Assert.Empty((await Get(AliceHttp, $"channels/{GeneralId}/pins")).EnumerateArray());
+        Assert.Empty((await Get(AliceHttp, $"channels/{GeneralId}/messages/pins")).GetProperty("items").EnumerateArray());
+        await using (var db = Server.Database.OpenContext())
+        {
+            var spamId = long.Parse(spam, CultureInfo.InvariantCulture);
+            Assert.False(db.Pins.Any(p => p.MessageId == spamId));
+            var row = db.Messages.Single(m => m.Id == spamId);
+            Assert.False(row.Pinned);
+            Assert.NotNull(row.DeletedAt);
+            Assert.Equal("", row.Content);
+        }
 
         await Error(await BobHttp.GetAsync($"guilds/{GuildId}", Cancel), HttpStatusCode.Forbidden, 50001);
         await Error(await BobHttp.PostAsync($"invites/{code}", null, Cancel), HttpStatusCode.Forbidden, 40007);

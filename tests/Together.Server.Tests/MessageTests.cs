@@ -276,6 +276,13 @@ public abstract class MessageTests(DatabaseProvider provider) : CommunityTest(pr
         await (await BobHttp.DeleteAsync($"channels/{GeneralId}/messages/{id}/reactions/{fire}/@me", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
         var left = (await Get(BobHttp, $"channels/{GeneralId}/messages/{id}")).GetProperty("reactions").EnumerateArray().ToList();
         Assert.Equal("🏳️‍🌈", Assert.Single(left).GetProperty("emoji").GetProperty("name").GetString());
+        // One emoji's reactions, everyone's, go at once for a moderator; the others stay.
+        await (await BobHttp.PutAsync($"channels/{GeneralId}/messages/{id}/reactions/{fire}/@me", null, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        await Error(await BobHttp.DeleteAsync($"channels/{GeneralId}/messages/{id}/reactions/{fire}", Cancel), HttpStatusCode.Forbidden, 50013);
+        await (await AliceHttp.DeleteAsync($"channels/{GeneralId}/messages/{id}/reactions/{fire}", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        Assert.Empty((await Get(AliceHttp, $"channels/{GeneralId}/messages/{id}/reactions/{fire}")).EnumerateArray());
+        left = (await Get(BobHttp, $"channels/{GeneralId}/messages/{id}")).GetProperty("reactions").EnumerateArray().ToList();
+        Assert.Equal("🏳️‍🌈", Assert.Single(left).GetProperty("emoji").GetProperty("name").GetString());
         await (await AliceHttp.DeleteAsync($"channels/{GeneralId}/messages/{id}/reactions", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
         Assert.False((await Get(BobHttp, $"channels/{GeneralId}/messages/{id}")).TryGetProperty("reactions", out _));
     }

@@ -152,3 +152,84 @@ public sealed class PermissionCalculatorTests
         Assert.Equal(P.SendMessages | P.ViewChannel, JsonSerializer.Deserialize<P>("3072"));
     }
 }
+
+/// <summary>
+/// Discord's role hierarchy as <see cref="MemberAccess.Outranks(MemberAccess)"/> applies it: the
+/// highest role decides, equals cannot act on each other, the owner acts on everyone and nobody on them.
+/// </summary>
+public sealed class RoleHierarchyTests
+{
+    private const long GuildId = 100, OwnerId = 1;
+    private static readonly Guild TheGuild = new() { Id = GuildId, Name = "LAN Party", OwnerId = OwnerId };
+
+    // @everyone (its id is the guild's) at 0, then "low" 1, "mid" 2, "top" 3.
+    private static readonly Dictionary<long, Role> Roles = new()
+    {
+        [GuildId] = new Role { Id = GuildId, GuildId = GuildId, Name = "@everyone", Position = 0 },
+        [11] = new Role { Id = 11, GuildId = GuildId, Name = "low", Position = 1 },
+        [12] = new Role { Id = 12, GuildId = GuildId, Name = "mid", Position = 2 },
+        [13] = new Role { Id = 13, GuildId = GuildId, Name = "top", Position = 3 },
+    };
+
+    private static MemberAccess Member(long userId, params long[] roleIds) =>
+        new(TheGuild, new GuildMember
+        {
+            GuildId = GuildId,
+            UserId = userId,
+            Roles = roleIds.Select(r => new MemberRole { GuildId = GuildId, UserId = userId, RoleId = r }).ToList(),
+        }, Roles, timedOut: false);
+
+    [Fact]
+    public void The_owner_outranks_everyone_and_nobody_outranks_the_owner()
+    {
+        var owner = Member(OwnerId);
+        var top = Member(2, 13);
+
+        Assert.True(owner.Outranks(top));
+        Assert.True(owner.Outranks(Member(3)));
+        Assert.True(owner.Outranks(Roles[13].Position));
+        Assert.False(top.Outranks(owner));
+        Assert.False(owner.Outranks(owner));
+    }
+
+    [Fact]
+    public void Equal_rank_is_not_enough()
+    {
+        var bob = Member(2, 12);
+        var carol = Member(3, 12, 11);
+
+        Assert.False(bob.Outranks(carol));
+        Assert.False(carol.Outranks(bob));
+        // Nor can anyone act on their own highest role.
+        Assert.False(bob.Outranks(Roles[12].Position));
+        Assert.True(bob.Outranks(Roles[11].Position));
+    }
+
+    [Fact]
+    public void The_highest_role_decides_not_the_number_of_roles()
+    {
+        var many = Member(2, 11, 12);
+        var one = Member(3, 13);
+
+        Assert.True(one.Outranks(many));
+        Assert.False(many.Outranks(one));
+        Assert.Equal(2, many.HighestPosition);
+    }
+
+    [Fact]
+    public void Members_with_only_everyone_rank_at_zero()
+    {
+        var plain = Member(2);
+        var alsoPlain = Member(3);
+        var low = Member(4, 11);
+
+        Assert.Equal(0, plain.HighestPosition);
+        Assert.False(plain.Outranks(alsoPlain));
+        Assert.False(plain.Outranks(Roles[GuildId].Position));
+        Assert.True(low.Outranks(plain));
+        Assert.True(low.Outranks(Roles[GuildId].Position));
+        // An assignment of @everyone itself, or of a role that no longer exists, does not raise anyone.
+        Assert.Equal(0, Member(5, GuildId).HighestPosition);
+        Assert.Equal(0, Member(6, 999).HighestPosition);
+    }
+}

@@ -44,6 +44,32 @@ public abstract class SearchTests(DatabaseProvider provider) : CommunityTest(pro
         await Error(await CarolHttp.GetAsync($"guilds/{GuildId}/messages/search?content=clutch", Cancel), HttpStatusCode.Forbidden, 50001);
     }
 
+    private async Task<string> UploadAsync(HttpClient who, string content, string fileName, byte[] file)
+    {
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(JsonSerializer.Serialize(new { content }), System.Text.Encoding.UTF8, "application/json"), "payload_json" },
+            { new ByteArrayContent(file), "files[0]", fileName },
+        };
+        return (await (await who.PostAsync($"channels/{GeneralId}/messages", form, Cancel)).ExpectAsync(HttpStatusCode.OK)).GetProperty("id").GetString()!;
+    }
+
+    [Fact]
+    public async Task Has_file_and_has_image_find_messages_by_their_attachments()
+    {
+        await SetUpCommunityAsync();
+        await SayAsync(BobHttp, "just words https://example.com");
+        var notes = await UploadAsync(BobHttp, "raid notes", "notes.txt", "first line\n"u8.ToArray());
+        var shot = await UploadAsync(AliceHttp, "raid screenshot", "shot.png", TestImages.Encode(8, 8, SkiaSharp.SKEncodedImageFormat.Png));
+
+        Assert.Equal([shot, notes], (await SearchAsync(BobHttp, "has=file")).Ids);
+        Assert.Equal([shot], (await SearchAsync(BobHttp, "has=image")).Ids);
+        Assert.Equal([shot], (await SearchAsync(BobHttp, "has=file&has=image")).Ids);
+        Assert.Equal([notes], (await SearchAsync(BobHttp, $"has=file&author_id={Bob.UserId}")).Ids);
+        Assert.Equal([shot], (await SearchAsync(BobHttp, "content=raid&has=image")).Ids);
+        Assert.Empty((await SearchAsync(BobHttp, "has=file&has=link")).Ids);
+    }
+
     [Fact]
     public async Task Filters_combine_authors_channels_mentions_links_and_id_ranges()
     {

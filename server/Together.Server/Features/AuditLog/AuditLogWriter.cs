@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Together.Data;
 using Together.Data.Entities;
 using Together.Data.Snowflakes;
@@ -31,8 +32,22 @@ public enum AuditAction
     MessageUnpin = 75,
 }
 
-/// <summary>One entry of Discord's <c>changes</c> array.</summary>
-public sealed record AuditChange(string Key, object? OldValue, object? NewValue);
+/// <summary>
+/// One entry of Discord's <c>changes</c> array. A value that is null is left out, as Discord does:
+/// no <c>old_value</c> on creation, no <c>new_value</c> when a field is deleted or reset.
+/// </summary>
+public sealed record AuditChange(
+    string Key,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] object? OldValue,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] object? NewValue)
+{
+    /// <summary>Discord's <c>$add</c>/<c>$remove</c> value: the roles as <c>[{id, name}]</c>.</summary>
+    public static AuditChange Roles(string key, IEnumerable<Role> roles) =>
+        new(key, null, roles.Select(r => new AuditRole(r.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), r.Name)).ToList());
+}
+
+/// <summary>A partial role as <c>$add</c>/<c>$remove</c> carry it.</summary>
+public sealed record AuditRole(string Id, string Name);
 
 /// <summary>
 /// Adds audit entries to the request's unit of work, so an action and its record are saved in the
@@ -85,6 +100,22 @@ public sealed class AuditChanges
     private readonly List<AuditChange> _changes = [];
 
     public IReadOnlyList<AuditChange> List => _changes;
+
+    /// <summary>A value set on creation: only <c>new_value</c>, as Discord records it.</summary>
+    public AuditChanges Created<T>(string key, T value)
+    {
+        if (value is not null)
+            _changes.Add(new AuditChange(key, null, Wire(value)));
+        return this;
+    }
+
+    /// <summary>A value gone with what was deleted: only <c>old_value</c>.</summary>
+    public AuditChanges Deleted<T>(string key, T value)
+    {
+        if (value is not null)
+            _changes.Add(new AuditChange(key, Wire(value), null));
+        return this;
+    }
 
     public AuditChanges Add<T>(string key, T oldValue, T newValue)
     {

@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Together.Data;
@@ -77,7 +78,7 @@ public static class CreateGuildChannel
             GuildId = guildId,
             Type = channelType,
             Name = ChannelRules.NormalizeName(body.Name!, channelType),
-            Topic = channelType == ChannelType.GuildText ? body.Topic : null,
+            Topic = channelType == ChannelType.GuildText ? ChannelRules.NormalizeTopic(body.Topic) : null,
             Nsfw = body.Nsfw ?? false,
             RateLimitPerUser = channelType == ChannelType.GuildText ? body.RateLimitPerUser ?? 0 : 0,
             Bitrate = channelType == ChannelType.GuildVoice ? body.Bitrate ?? ChannelRules.DefaultBitrate : null,
@@ -93,8 +94,7 @@ public static class CreateGuildChannel
             channel.PermissionOverwrites = parent.PermissionOverwrites
                 .Select(o => new PermissionOverwrite { TargetId = o.TargetId, Type = o.Type, Allow = o.Allow, Deny = o.Deny }).ToList();
         db.Channels.Add(channel);
-        audit.Record(guildId, me.Id, AuditAction.ChannelCreate, channel.Id,
-            new AuditChanges().Add("name", null, channel.Name).Add("type", -1, type).List);
+        audit.Record(guildId, me.Id, AuditAction.ChannelCreate, channel.Id, ChannelAudit.Fields(channel, created: true).List);
         await db.SaveChangesAsync(cancellationToken);
         var created = ChannelObject.From(channel);
         events.Publish(GuildEvents.ChannelCreate(created));
@@ -158,14 +158,21 @@ public static class ModifyChannel
             channel.Name = normalized;
         }
         if (body.Position is { HasValue: true, Value: { } position })
+        {
+            changes.Add("position", channel.Position, position);
             channel.Position = position;
+        }
         if (body.Topic.HasValue && channel.Type == ChannelType.GuildText)
         {
-            changes.Add("topic", channel.Topic, body.Topic.Value);
-            channel.Topic = body.Topic.Value;
+            var topic = ChannelRules.NormalizeTopic(body.Topic.Value);
+            changes.Add("topic", channel.Topic, topic);
+            channel.Topic = topic;
         }
         if (body.Nsfw is { HasValue: true, Value: { } nsfw })
+        {
+            changes.Add("nsfw", channel.Nsfw, nsfw);
             channel.Nsfw = nsfw;
+        }
         if (body.RateLimitPerUser is { HasValue: true, Value: { } slowmode } && channel.Type == ChannelType.GuildText)
         {
             changes.Add("rate_limit_per_user", channel.RateLimitPerUser, slowmode);
@@ -182,14 +189,21 @@ public static class ModifyChannel
             channel.UserLimit = userLimit;
         }
         if (body.RtcRegion.HasValue && channel.Type == ChannelType.GuildVoice)
+        {
+            changes.Add("rtc_region", channel.RtcRegion, body.RtcRegion.Value);
             channel.RtcRegion = body.RtcRegion.Value;
+        }
         if (body.ParentId.HasValue)
         {
             changes.Add("parent_id", channel.ParentId, body.ParentId.Value?.Value);
             channel.ParentId = body.ParentId.Value?.Value;
         }
         if (body.PermissionOverwrites is { HasValue: true, Value: { } overwrites })
+        {
+            var before = Overwrites.Snapshot(channel);
             await Overwrites.ReplaceAsync(member, channel, overwrites, member.In(channel), db, cancellationToken);
+            Overwrites.RecordChanges(audit, member, me.Id, channel, before);
+        }
         if (changes.List.Count > 0)
             audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelUpdate, channel.Id, changes.List);
         await db.SaveChangesAsync(cancellationToken);
@@ -218,8 +232,7 @@ public static class DeleteChannel
         await db.Channels.Where(c => c.ParentId == channel.Id)
             .ExecuteUpdateAsync(c => c.SetProperty(x => x.ParentId, (long?)null), cancellationToken);
         db.Channels.Remove(channel);
-        audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelDelete, channel.Id,
-            new AuditChanges().Add("name", channel.Name, null).List);
+        audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelDelete, channel.Id, ChannelAudit.Fields(channel, created: false).List);
         await db.SaveChangesAsync(cancellationToken);
         files.Consider(blobs);
         events.Publish(GuildEvents.ChannelDelete(result));
@@ -234,12 +247,19 @@ public static class DeleteChannel
 
 public sealed record ChannelPosition(Snowflake Id, Optional<int?> Position, Optional<Snowflake?> ParentId, bool? LockPermissions);
 
+/// <summary>
+/// Moves channels. Each channel moved, and each category it moves into, must be one the caller
+/// sees (403 Missing Access otherwise, as for <c>PATCH /channels/{id}</c>) and the moved channel
+/// needs MANAGE_CHANNELS there; <c>lock_permissions</c> rewrites overwrites, so it also needs
+/// MANAGE_ROLES in the channel and only copies bits the caller holds, as an overwrite edit does.
+/// </summary>
 public static class ReorderChannels
 {
     public static async Task<NoContent> Handle(
-        Snowflake guildId, List<ChannelPosition> body, CurrentUser me, GuildAccess access, TogetherDb db, IEventBus events,
-        CancellationToken cancellationToken)
+        Snowflake guildId, List<ChannelPosition> body, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
+        IEventBus events, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(body);
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.ManageChannels);
         var channels = await db.Channels.Include(c => c.PermissionOverwrites)
             .Where(c => c.GuildId == guildId.Value).ToDictionaryAsync(c => c.Id, cancellationToken);
@@ -260,19 +280,36 @@ public static class ReorderChannels
             throw ApiException.Invalid(errors);
         foreach (var entry in body)
         {
+            member.RequireIn(channels[entry.Id], P.ManageChannels);
+            if (entry.ParentId is { HasValue: true, Value: { } parentId })
+                member.RequireIn(channels[parentId], P.ViewChannel);
+        }
+        foreach (var entry in body)
+        {
             var channel = channels[entry.Id];
+            var changes = new AuditChanges();
             if (entry.Position is { HasValue: true, Value: { } position })
+            {
+                changes.Add("position", channel.Position, position);
                 channel.Position = position;
+            }
             if (entry.ParentId.HasValue)
             {
+                changes.Add("parent_id", channel.ParentId, entry.ParentId.Value?.Value);
+                // Permissions are those the caller holds in the channel before it moves.
+                var held = member.In(channel);
                 channel.ParentId = entry.ParentId.Value?.Value;
                 if (entry.LockPermissions == true && channel.ParentId is { } parentId)
                 {
-                    channel.PermissionOverwrites.Clear();
-                    foreach (var o in channels[parentId].PermissionOverwrites)
-                        channel.PermissionOverwrites.Add(new PermissionOverwrite { TargetId = o.TargetId, Type = o.Type, Allow = o.Allow, Deny = o.Deny });
+                    var before = Overwrites.Snapshot(channel);
+                    var synced = channels[parentId].PermissionOverwrites
+                        .Select(o => new OverwriteRequest(o.TargetId, (int)o.Type, (P)o.Allow, (P)o.Deny)).ToList();
+                    await Overwrites.ReplaceAsync(member, channel, synced, held, db, cancellationToken);
+                    Overwrites.RecordChanges(audit, member, me.Id, channel, before);
                 }
             }
+            if (changes.List.Count > 0)
+                audit.Record(guildId, me.Id, AuditAction.ChannelUpdate, channel.Id, changes.List);
         }
         await db.SaveChangesAsync(cancellationToken);
         foreach (var id in body.Select(b => b.Id.Value).Distinct())
@@ -292,5 +329,33 @@ internal static class ChannelFields
             ChannelRules.CheckRange("bitrate", bitrate, ChannelRules.MinBitrate, ChannelRules.MaxBitrate, errors);
         ChannelRules.CheckRange("user_limit", userLimit, 0, 99, errors);
         ChannelRules.CheckRange("rate_limit_per_user", slowmode, 0, 21600, errors);
+    }
+}
+
+/// <summary>An overwrite as the audit log shows it: ids and bit fields as strings.</summary>
+public sealed record AuditOverwrite(string Id, int Type, string Allow, string Deny);
+
+/// <summary>What a channel's create and delete audit entries carry, as Discord records them.</summary>
+internal static class ChannelAudit
+{
+    /// <summary>A channel's fields for its create (new values) or delete (old values) audit entry.</summary>
+    public static AuditChanges Fields(Channel channel, bool created)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        var changes = new AuditChanges();
+        var overwrites = channel.PermissionOverwrites
+            .Select(o => new AuditOverwrite(o.TargetId.ToString(CultureInfo.InvariantCulture), (int)o.Type,
+                ((ulong)o.Allow).ToString(CultureInfo.InvariantCulture), ((ulong)o.Deny).ToString(CultureInfo.InvariantCulture)))
+            .ToList();
+        var fields = new (string Key, object? Value)[]
+        {
+            ("name", channel.Name), ("type", (int)channel.Type), ("position", channel.Position), ("topic", channel.Topic),
+            ("nsfw", channel.Nsfw), ("rate_limit_per_user", channel.Type == ChannelType.GuildText ? channel.RateLimitPerUser : null),
+            ("bitrate", channel.Bitrate), ("user_limit", channel.UserLimit), ("parent_id", channel.ParentId),
+            ("permission_overwrites", overwrites),
+        };
+        foreach (var (key, value) in fields)
+            _ = created ? changes.Created(key, value) : changes.Deleted(key, value);
+        return changes;
     }
 }

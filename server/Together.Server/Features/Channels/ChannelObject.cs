@@ -13,7 +13,11 @@ public sealed record OverwriteObject(Snowflake Id, int Type, Permissions.Permiss
     }
 }
 
-/// <summary>Discord's channel object for guild channels; voice fields only on voice channels.</summary>
+/// <summary>
+/// Discord's channel object for guild channels; voice fields only on voice channels. <c>topic</c>
+/// is always written, null when there is none (as Discord does), so a client that merges updates
+/// into what it has sees a topic being cleared.
+/// </summary>
 public sealed record ChannelObject(
     Snowflake Id,
     int Type,
@@ -21,7 +25,7 @@ public sealed record ChannelObject(
     int Position,
     IReadOnlyList<OverwriteObject> PermissionOverwrites,
     string? Name,
-    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] string? Topic,
+    string? Topic,
     bool Nsfw,
     Snowflake? LastMessageId,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Bitrate,
@@ -39,7 +43,7 @@ public sealed record ChannelObject(
         return new(channel.Id, (int)channel.Type, channel.GuildId, channel.Position,
             channel.PermissionOverwrites.OrderBy(o => o.TargetId).Select(OverwriteObject.From).ToList(),
             channel.Name,
-            channel.Type == ChannelType.GuildText ? channel.Topic ?? "" : null,
+            channel.Type == ChannelType.GuildText ? channel.Topic : null,
             channel.Nsfw,
             channel.LastMessageId,
             voice ? channel.Bitrate ?? ChannelRules.DefaultBitrate : null,

@@ -26,6 +26,9 @@ public static class ChannelRules
         return dashed;
     }
 
+    /// <summary>No topic is null, never "": clients clear a topic either way.</summary>
+    public static string? NormalizeTopic(string? topic) => string.IsNullOrWhiteSpace(topic) ? null : topic;
+
     public static void CheckName(string? name, FormErrors errors, bool required)
     {
         ArgumentNullException.ThrowIfNull(errors);

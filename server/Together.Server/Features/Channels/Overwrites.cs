@@ -1,3 +1,4 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using Together.Data;
@@ -46,6 +47,57 @@ public static class Overwrites
             });
     }
 
+    /// <summary>The channel's overwrites as they are now, to compare with after a change.</summary>
+    public static IReadOnlyList<PermissionOverwrite> Snapshot(Channel channel)
+    {
+        ArgumentNullException.ThrowIfNull(channel);
+        return channel.PermissionOverwrites
+            .Select(o => new PermissionOverwrite { TargetId = o.TargetId, Type = o.Type, Allow = o.Allow, Deny = o.Deny }).ToList();
+    }
+
+    /// <summary>
+    /// One audit entry per overwrite that appeared (13), changed (14) or went away (15) since
+    /// <paramref name="before"/>, as Discord records them; <c>options</c> name the overwrite.
+    /// </summary>
+    public static void RecordChanges(AuditLogWriter audit, MemberAccess member, long actorId, Channel channel,
+        IReadOnlyList<PermissionOverwrite> before)
+    {
+        ArgumentNullException.ThrowIfNull(audit);
+        ArgumentNullException.ThrowIfNull(member);
+        ArgumentNullException.ThrowIfNull(channel);
+        ArgumentNullException.ThrowIfNull(before);
+        var after = channel.PermissionOverwrites.ToDictionary(o => o.TargetId);
+        var old = before.ToDictionary(o => o.TargetId);
+        foreach (var gone in before.Where(o => !after.ContainsKey(o.TargetId)))
+            audit.Record(member.Guild.Id, actorId, AuditAction.ChannelOverwriteDelete, channel.Id,
+                new AuditChanges().Deleted("id", gone.TargetId).Deleted("type", (int)gone.Type).Deleted("allow", (P)gone.Allow).Deleted("deny", (P)gone.Deny).List,
+                Options(member, gone));
+        foreach (var now in after.Values)
+        {
+            if (!old.TryGetValue(now.TargetId, out var was))
+                audit.Record(member.Guild.Id, actorId, AuditAction.ChannelOverwriteCreate, channel.Id,
+                    new AuditChanges().Created("id", now.TargetId).Created("type", (int)now.Type).Created("allow", (P)now.Allow).Created("deny", (P)now.Deny).List,
+                    Options(member, now));
+            else if (was.Allow != now.Allow || was.Deny != now.Deny)
+                audit.Record(member.Guild.Id, actorId, AuditAction.ChannelOverwriteUpdate, channel.Id,
+                    new AuditChanges().Add("allow", (P)was.Allow, (P)now.Allow).Add("deny", (P)was.Deny, (P)now.Deny).List,
+                    Options(member, now));
+        }
+    }
+
+    // Discord's options for overwrite entries: the id, the type as a string, and the role's name.
+    private static Dictionary<string, string> Options(MemberAccess member, PermissionOverwrite overwrite)
+    {
+        var options = new Dictionary<string, string>
+        {
+            ["id"] = overwrite.TargetId.ToString(CultureInfo.InvariantCulture),
+            ["type"] = ((int)overwrite.Type).ToString(CultureInfo.InvariantCulture),
+        };
+        if (overwrite.Type == OverwriteType.Role && member.Roles.TryGetValue(overwrite.TargetId, out var role))
+            options["role_name"] = role.Name;
+        return options;
+    }
+
     private static async Task CheckAsync(MemberAccess member, Snowflake target, int? type, P allow, P deny, P held, string field,
         FormErrors errors, TogetherDb db, CancellationToken cancellationToken)
     {
@@ -77,19 +129,17 @@ public static class Overwrites
         await CheckAsync(member, overwriteId, body.Type, body.Allow ?? 0, body.Deny ?? 0, permissions, "", errors, db, cancellationToken);
         if (errors.Any)
             throw ApiException.Invalid(errors);
+        var before = Snapshot(channel);
         var existing = channel.PermissionOverwrites.SingleOrDefault(o => o.TargetId == overwriteId.Value);
-        var action = existing is null ? AuditAction.ChannelOverwriteCreate : AuditAction.ChannelOverwriteUpdate;
         if (existing is null)
         {
             existing = new PermissionOverwrite { ChannelId = channel.Id, TargetId = overwriteId };
             channel.PermissionOverwrites.Add(existing);
         }
-        var changes = new AuditChanges().Add("allow", (P)existing.Allow, body.Allow ?? 0).Add("deny", (P)existing.Deny, body.Deny ?? 0).List;
         existing.Type = (OverwriteType)body.Type!.Value;
         existing.Allow = (long)(body.Allow ?? 0);
         existing.Deny = (long)(body.Deny ?? 0);
-        audit.Record(member.Guild.Id, me.Id, action, channel.Id, changes,
-            new Dictionary<string, string> { ["id"] = overwriteId.ToString(), ["type"] = body.Type.Value.ToString(System.Globalization.CultureInfo.InvariantCulture) });
+        RecordChanges(audit, member, me.Id, channel, before);
         await db.SaveChangesAsync(cancellationToken);
         events.Publish(GuildEvents.ChannelUpdate(ChannelObject.From(channel)));
         return TypedResults.NoContent();
@@ -105,9 +155,9 @@ public static class Overwrites
         var existing = channel.PermissionOverwrites.SingleOrDefault(o => o.TargetId == overwriteId.Value);
         if (existing is not null)
         {
+            var before = Snapshot(channel);
             channel.PermissionOverwrites.Remove(existing);
-            audit.Record(member.Guild.Id, me.Id, AuditAction.ChannelOverwriteDelete, channel.Id, null,
-                new Dictionary<string, string> { ["id"] = overwriteId.ToString() });
+            RecordChanges(audit, member, me.Id, channel, before);
             await db.SaveChangesAsync(cancellationToken);
             events.Publish(GuildEvents.ChannelUpdate(ChannelObject.From(channel)));
         }

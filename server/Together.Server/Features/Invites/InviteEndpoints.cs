@@ -104,8 +104,7 @@ public static class InviteEndpoints
             ExpiresAt = maxAge == 0 ? null : now.AddSeconds(maxAge),
         };
         db.Invites.Add(invite);
-        audit.Record(member.Guild.Id, me.Id, AuditAction.InviteCreate, null,
-            new AuditChanges().Add("code", null, invite.Code).Add("channel_id", null, (long?)channel.Id).Add("max_uses", -1, maxUses).Add("max_age", -1, maxAge).List);
+        audit.Record(member.Guild.Id, me.Id, AuditAction.InviteCreate, null, AuditFields(invite, created: true));
         await db.SaveChangesAsync(cancellationToken);
         db.ChangeTracker.Clear();
         var created = InviteObject.From(await Query(db).SingleAsync(i => i.Code == invite.Code, cancellationToken), metadata: true);
@@ -134,12 +133,15 @@ public static class InviteEndpoints
         return TypedResults.Ok(invites.Select(i => InviteObject.From(i, metadata: true)).ToList());
     }
 
-    /// <summary>The preview a person sees before joining; needs no account, as on Discord.</summary>
+    /// <summary>
+    /// The preview a person sees before joining; needs no account, as on Discord. The member count
+    /// only with <c>with_counts=true</c>, as Discord does; there is no presence count.
+    /// </summary>
     public static async Task<Ok<InviteObject>> Get(
         string code, [FromQuery(Name = "with_counts")] bool? withCounts, TogetherDb db, TimeProvider time, CancellationToken cancellationToken)
     {
         var invite = await LiveAsync(db, code, time, cancellationToken);
-        int? count = withCounts != false ? await db.GuildMembers.CountAsync(m => m.GuildId == invite.GuildId, cancellationToken) : null;
+        int? count = withCounts == true ? await db.GuildMembers.CountAsync(m => m.GuildId == invite.GuildId, cancellationToken) : null;
         return TypedResults.Ok(InviteObject.From(invite, metadata: false, count));
     }
 
@@ -187,21 +189,40 @@ public static class InviteEndpoints
         return TypedResults.Ok(InviteObject.From(invite, metadata: false));
     }
 
+    /// <summary>
+    /// MANAGE_GUILD deletes any invite of the guild, even one to a channel the caller cannot see;
+    /// otherwise MANAGE_CHANNELS in the invite's channel, as on Discord.
+    /// </summary>
     public static async Task<Ok<InviteObject>> Delete(
         string code, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit, IEventBus events, CancellationToken cancellationToken)
     {
-        var invite = await Query(db).AsTracking().SingleOrDefaultAsync(i => i.Code == code, cancellationToken)
+        var invite = await Query(db).AsTracking().Include(i => i.Channel!).ThenInclude(c => c.PermissionOverwrites)
+            .SingleOrDefaultAsync(i => i.Code == code, cancellationToken)
             ?? throw ApiException.NotFound(ApiErrors.UnknownInvite, "Unknown Invite");
-        var (channel, member, permissions) = await access.ChannelAsync(invite.ChannelId, me.Id, cancellationToken);
-        if ((permissions & P.ManageChannels) == 0 && !member.Has(P.ManageGuild))
-            throw ApiException.MissingPermissions();
+        var member = await access.MemberAsync(invite.GuildId, me.Id, cancellationToken);
+        var channel = invite.Channel!;
+        if (!member.Has(P.ManageGuild))
+            member.RequireIn(channel, P.ManageChannels);
         var result = InviteObject.From(invite, metadata: true);
         db.Invites.Remove(invite);
-        audit.Record(member.Guild.Id, me.Id, AuditAction.InviteDelete, null,
-            new AuditChanges().Add("code", invite.Code, null).Add("channel_id", (long?)channel.Id, null).List);
+        audit.Record(member.Guild.Id, me.Id, AuditAction.InviteDelete, null, AuditFields(invite, created: false));
         await db.SaveChangesAsync(cancellationToken);
         events.Publish(GuildEvents.InviteDelete(member.Guild.Id, channel.Id, invite.Code));
         return TypedResults.Ok(result);
+    }
+
+    // Discord's invite entries: new values on create, old values on delete, never an invented "before".
+    private static IReadOnlyList<AuditChange> AuditFields(Invite invite, bool created)
+    {
+        var fields = new (string Key, object? Value)[]
+        {
+            ("code", invite.Code), ("channel_id", invite.ChannelId), ("inviter_id", invite.InviterId), ("uses", invite.Uses),
+            ("max_uses", invite.MaxUses), ("max_age", invite.MaxAge), ("temporary", invite.Temporary),
+        };
+        var changes = new AuditChanges();
+        foreach (var (key, value) in fields)
+            _ = created ? changes.Created(key, value) : changes.Deleted(key, value);
+        return changes.List;
     }
 
     private static IQueryable<Invite> Query(TogetherDb db) =>

@@ -117,10 +117,13 @@ public static class MemberEndpoints
                 target.Member.Roles.Add(new MemberRole { GuildId = guildId, UserId = userId, RoleId = roleId });
             foreach (var assignment in target.Member.Roles.Where(r => removed.Contains(r.RoleId)).ToList())
                 target.Member.Roles.Remove(assignment);
-            if (added.Count + removed.Count > 0)
-                audit.Record(guildId, me.Id, AuditAction.MemberRoleUpdate, userId,
-                    [new AuditChange("$add", null, added.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture))),
-                     new AuditChange("$remove", null, removed.Select(id => id.ToString(System.Globalization.CultureInfo.InvariantCulture)))]);
+            List<AuditChange> roleChanges = [];
+            if (added.Count > 0)
+                roleChanges.Add(AuditChange.Roles("$add", added.Select(id => member.Roles[id])));
+            if (removed.Count > 0)
+                roleChanges.Add(AuditChange.Roles("$remove", removed.Select(id => member.Roles[id])));
+            if (roleChanges.Count > 0)
+                audit.Record(guildId, me.Id, AuditAction.MemberRoleUpdate, userId, roleChanges);
         }
         if (body.Mute is { HasValue: true, Value: { } mute })
         {

@@ -37,14 +37,17 @@ public static class Reactions
         return valid ? emoji : throw ApiException.BadRequest(ApiErrors.UnknownEmoji, "Unknown Emoji");
     }
 
-    /// <summary>Reacting needs READ_MESSAGE_HISTORY, and ADD_REACTIONS unless joining an existing reaction.</summary>
+    /// <summary>
+    /// Reacting needs READ_MESSAGE_HISTORY, and ADD_REACTIONS unless joining an existing reaction.
+    /// A timed-out member adds no reaction at all, not even to an existing one (Discord: 50013).
+    /// </summary>
     public static async Task<NoContent> AddMine(
         Snowflake channelId, Snowflake messageId, string emoji, CurrentUser me, GuildAccess access, TogetherDb db, TimeProvider time,
         IEventBus events, CancellationToken cancellationToken)
     {
         var key = ParseEmoji(emoji);
         var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
-        if ((permissions & P.ReadMessageHistory) == 0)
+        if ((permissions & P.ReadMessageHistory) == 0 || member.TimedOut)
             throw ApiException.MissingPermissions();
         var message = await MessageEndpoints.LiveMessageAsync(db, channel.Id, messageId, cancellationToken);
         var existing = await db.Reactions.Where(r => r.MessageId == message.Id).Select(r => r.EmojiKey).Distinct().ToListAsync(cancellationToken);

@@ -61,8 +61,7 @@ public static class RoleEndpoints
             Position = 1,
         };
         db.Roles.Add(role);
-        audit.Record(guildId, me.Id, AuditAction.RoleCreate, role.Id,
-            new AuditChanges().Add("name", null, role.Name).Add("permissions", P.None, (P)role.Permissions).List);
+        audit.Record(guildId, me.Id, AuditAction.RoleCreate, role.Id, AuditFields(role, created: true));
         await db.SaveChangesAsync(cancellationToken);
         events.Publish(GuildEvents.RoleCreate(guildId, RoleObject.From(role)));
         foreach (var moved in member.Roles.Values.Where(r => r.Id != guildId.Value && r.Id != role.Id))
@@ -127,7 +126,7 @@ public static class RoleEndpoints
         db.Roles.Remove(role);
         foreach (var other in member.Roles.Values.Where(r => r.Position > role.Position))
             other.Position--;
-        audit.Record(guildId, me.Id, AuditAction.RoleDelete, role.Id, new AuditChanges().Add("name", role.Name, null).List);
+        audit.Record(guildId, me.Id, AuditAction.RoleDelete, role.Id, AuditFields(role, created: false));
         await db.SaveChangesAsync(cancellationToken);
         events.Publish(GuildEvents.RoleDelete(guildId, role.Id));
         return TypedResults.NoContent();
@@ -138,8 +137,8 @@ public static class RoleEndpoints
     /// positions are then renumbered 1..n so they stay unique.
     /// </summary>
     public static async Task<Ok<List<RoleObject>>> Reorder(
-        Snowflake guildId, List<RolePosition> body, CurrentUser me, GuildAccess access, TogetherDb db, IEventBus events,
-        CancellationToken cancellationToken)
+        Snowflake guildId, List<RolePosition> body, CurrentUser me, GuildAccess access, TogetherDb db, AuditLogWriter audit,
+        IEventBus events, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(body);
         var member = (await access.MemberAsync(guildId, me.Id, cancellationToken)).Require(P.ManageRoles);
@@ -160,8 +159,13 @@ public static class RoleEndpoints
             .ThenBy(r => requested.ContainsKey(r.Id) ? 0 : 1)
             .ThenBy(r => r.Id)
             .ToList();
+        // One entry per role the caller moved; the others only shift to keep positions unique.
         for (var i = 0; i < order.Count; i++)
+        {
+            if (requested.ContainsKey(order[i].Id) && order[i].Position != i + 1)
+                audit.Record(guildId, me.Id, AuditAction.RoleUpdate, order[i].Id, new AuditChanges().Add("position", order[i].Position, i + 1).List);
             order[i].Position = i + 1;
+        }
         await db.SaveChangesAsync(cancellationToken);
         foreach (var role in order)
             events.Publish(GuildEvents.RoleUpdate(guildId, RoleObject.From(role)));
@@ -177,7 +181,7 @@ public static class RoleEndpoints
         {
             db.MemberRoles.Add(new MemberRole { GuildId = guildId, UserId = userId, RoleId = role.Id });
             audit.Record(guildId, member.UserId, AuditAction.MemberRoleUpdate, userId,
-                [new AuditChange("$add", null, new[] { new { id = role.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), name = role.Name } })]);
+                [AuditChange.Roles("$add", [role])]);
             await db.SaveChangesAsync(cancellationToken);
             await PublishMemberAsync(db, events, guildId, userId, time, cancellationToken);
         }
@@ -194,7 +198,7 @@ public static class RoleEndpoints
         {
             db.MemberRoles.Remove(assignment);
             audit.Record(guildId, member.UserId, AuditAction.MemberRoleUpdate, userId,
-                [new AuditChange("$remove", null, new[] { new { id = role.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), name = role.Name } })]);
+                [AuditChange.Roles("$remove", [role])]);
             await db.SaveChangesAsync(cancellationToken);
             await PublishMemberAsync(db, events, guildId, userId, time, cancellationToken);
         }
@@ -228,6 +232,20 @@ public static class RoleEndpoints
             throw ApiException.MissingPermissions();
         // @everyone sits at 0: anyone with MANAGE_ROLES may edit it, within what they hold.
         return role;
+    }
+
+    // Discord's role entries: new values on create, old values on delete.
+    private static IReadOnlyList<AuditChange> AuditFields(Role role, bool created)
+    {
+        var fields = new (string Key, object? Value)[]
+        {
+            ("name", role.Name), ("permissions", (P)role.Permissions), ("color", role.Color), ("hoist", role.Hoist),
+            ("mentionable", role.Mentionable), ("unicode_emoji", role.UnicodeEmoji),
+        };
+        var changes = new AuditChanges();
+        foreach (var (key, value) in fields)
+            _ = created ? changes.Created(key, value) : changes.Deleted(key, value);
+        return changes.List;
     }
 
     private static void Check(RoleRequest body, MemberAccess member, FormErrors errors, bool isEveryone, P current)
