@@ -109,3 +109,17 @@ public sealed class GatewayConnectionTests
         }
     }
 }
+
+/// <summary>Settings that would make a gateway misbehave are refused at start-up.</summary>
+public sealed class GatewaySettingsTests
+{
+    [Fact]
+    public void The_replay_buffer_must_outlast_a_full_outgoing_queue()
+    {
+        new GatewaySettings().Validate();
+        // The old defaults: a client cut off for a full queue was always past the replay window.
+        var error = Assert.Throws<InvalidOperationException>(() => new GatewaySettings { OutgoingQueueSize = 2048, ReplayBufferSize = 1000 }.Validate());
+        Assert.Contains("Gateway:ReplayBufferSize", error.Message, StringComparison.Ordinal);
+        new GatewaySettings { OutgoingQueueSize = 2048, ReplayBufferSize = 2048 + GatewaySettings.InFlightMargin }.Validate();
+    }
+}

@@ -30,6 +30,7 @@ public sealed class GatewayConnection : IAsyncDisposable
     private readonly TaskCompletionSource _sendsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _sending;
+    private int _replaysQueued;
     private readonly ZLibStream? _zlib;
     private readonly MemoryStream? _zlibBuffer;
     private readonly CancellationTokenSource _closing = new();
@@ -81,10 +82,17 @@ public sealed class GatewayConnection : IAsyncDisposable
     public CancellationToken Closing => _closing.Token;
 
     /// <summary>A dispatch (op 0) with its sequence number.</summary>
-    public void EnqueueDispatch(SentDispatch dispatch) => Enqueue(new Outgoing(Op.Dispatch, dispatch.Seq, dispatch.Name, dispatch.Payload));
+    public void EnqueueDispatch(SentDispatch dispatch) => Enqueue(new Outgoing(Op.Dispatch, dispatch.Seq, dispatch.Name, dispatch.Payload, false));
+
+    /// <summary>
+    /// A dispatch replayed by RESUME. Replays do not count against the queue's capacity (the
+    /// replay buffer, larger than the queue, bounds them): otherwise resuming after a cut for a
+    /// full queue would fill the new connection's queue at once and cut it again.
+    /// </summary>
+    public void EnqueueReplay(SentDispatch dispatch) => Enqueue(new Outgoing(Op.Dispatch, dispatch.Seq, dispatch.Name, dispatch.Payload, true));
 
     /// <summary>Any other opcode (HELLO, HEARTBEAT_ACK, INVALID_SESSION, RECONNECT).</summary>
-    public void EnqueueOp(int op, byte[] payload) => Enqueue(new Outgoing(op, null, null, payload));
+    public void EnqueueOp(int op, byte[] payload) => Enqueue(new Outgoing(op, null, null, payload, false));
 
     private void Enqueue(Outgoing frame)
     {
@@ -94,7 +102,12 @@ public sealed class GatewayConnection : IAsyncDisposable
                 return;
             if (_sending)
             {
-                if (_queue.Count < _queueCapacity)
+                if (frame.Replayed)
+                {
+                    _queue.Enqueue(frame);
+                    _replaysQueued++;
+                }
+                else if (_queue.Count - _replaysQueued < _queueCapacity)
                     _queue.Enqueue(frame);
                 else
                     CloseLocked(CloseCode.UnknownError, "Client too slow: outgoing queue full.");
@@ -125,6 +138,8 @@ public sealed class GatewayConnection : IAsyncDisposable
                             _sendsDone.TrySetResult();
                         return;
                     }
+                    if (frame.Replayed)
+                        _replaysQueued--;
                 }
             }
         }
@@ -136,6 +151,7 @@ public sealed class GatewayConnection : IAsyncDisposable
             {
                 CloseLocked(CloseCode.UnknownError, "Connection lost.");
                 _queue.Clear();
+                _replaysQueued = 0;
                 _sending = false;
                 _sendsDone.TrySetResult();
             }
@@ -324,5 +340,5 @@ public sealed class GatewayConnection : IAsyncDisposable
             await _zlibBuffer.DisposeAsync();
     }
 
-    private readonly record struct Outgoing(int Op, int? Seq, string? Name, byte[] Payload);
+    private readonly record struct Outgoing(int Op, int? Seq, string? Name, byte[] Payload, bool Replayed);
 }

@@ -102,7 +102,7 @@ public sealed class GatewaySession
             DetachedAt = null;
             foreach (var dispatch in _replay)
                 if (dispatch.Seq > lastSeq)
-                    connection.EnqueueDispatch(dispatch);
+                    connection.EnqueueReplay(dispatch);
             connection.EnqueueDispatch(new SentDispatch(++_seq, "RESUMED", "{}"u8.ToArray()));
             Remember(new SentDispatch(_seq, "RESUMED", "{}"u8.ToArray()));
             return true;
@@ -139,11 +139,10 @@ public sealed class GatewaySession
 
     private void Remember(SentDispatch dispatch)
     {
-        _replay.Enqueue(dispatch);
-        while (_replay.Count > _replayLimit)
-        {
+        // Make room first: the queue's array then never grows past the limit (a power of two by default).
+        while (_replay.Count >= _replayLimit)
             _replay.Dequeue();
-        }
+        _replay.Enqueue(dispatch);
     }
 }
 
