@@ -4,7 +4,7 @@ using Together.Server.Features.Gateway;
 
 namespace Together.Server.Tests;
 
-/// <summary>RESUME at the edges: a client cut off for reading too slowly.</summary>
+/// <summary>RESUME at the edges: a client cut off for reading too slowly, a seq from the future, a window gone by.</summary>
 public abstract class GatewayResumeTests(DatabaseProvider provider) : CommunityTest(provider)
 {
     public sealed class OnPostgres() : GatewayResumeTests(DatabaseProvider.Postgres);
@@ -72,5 +72,44 @@ public abstract class GatewayResumeTests(DatabaseProvider provider) : CommunityT
         lock (seenByBob)
             seen = [.. seenByBob];
         Assert.Equal(posted, seen.Concat(replayed.Where(f => f.T == "MESSAGE_CREATE").Select(f => f.D.GetProperty("id").GetString()!)));
+    }
+
+    [Fact]
+    public async Task A_seq_the_session_never_sent_closes_with_4007()
+    {
+        await SetUpCommunityAsync();
+        var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        var sessionId = bob.SessionId!;
+        var lastSeq = bob.LastSeq!.Value;
+        bob.Abort();
+        await bob.DisposeAsync();
+
+        await using (var future = await ResumeAsync(sessionId, lastSeq + 5))
+            Assert.Equal(4007, await future.ClosedAsync());
+
+        // The session itself is intact: a truthful resume still works.
+        await using var back = await ResumeAsync(sessionId, lastSeq);
+        Assert.Equal(lastSeq + 1, (await back.DispatchAsync("RESUMED")).S);
+    }
+
+    [Fact]
+    public async Task A_resume_after_the_window_is_an_invalid_session()
+    {
+        await SetUpCommunityAsync();
+        var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        var sessionId = bob.SessionId!;
+        var lastSeq = bob.LastSeq!.Value;
+        bob.Abort();
+        await bob.DisposeAsync();
+        var sessions = Server.Services.GetRequiredService<SessionRegistry>();
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while (sessions.Find(sessionId)?.DetachedAt is null && DateTime.UtcNow < deadline)
+            await Task.Delay(20, Cancel);
+
+        // The janitor's sweep as it runs once the three-minute window is over.
+        Server.Services.GetRequiredService<GatewayJanitor>().Sweep(DateTimeOffset.UtcNow.AddMinutes(4));
+
+        await using var late = await ResumeAsync(sessionId, lastSeq);
+        Assert.False((await late.NextAsync(f => f.Op == 9)).D.GetBoolean());
     }
 }

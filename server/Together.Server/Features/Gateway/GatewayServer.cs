@@ -165,9 +165,10 @@ public sealed class GatewayJanitor(GatewayServer server, SessionRegistry session
         }
     }
 
-    public void Sweep()
+    /// <summary>One sweep, at <paramref name="at"/> (tests look ahead) or now.</summary>
+    public void Sweep(DateTimeOffset? at = null)
     {
-        var now = time.GetUtcNow();
+        var now = at ?? time.GetUtcNow();
         var heartbeatDeadline = TimeSpan.FromMilliseconds(settings.HeartbeatIntervalMs + settings.HeartbeatGraceMs);
         foreach (var connection in server.Connections)
         {
