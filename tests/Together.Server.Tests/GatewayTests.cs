@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Together.Data;
+using Together.Server.Features.Gateway;
 
 namespace Together.Server.Tests;
 
@@ -529,6 +531,41 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
         var frames = client.RawBinaryFrames.ToArray();
         Assert.True(frames.Length >= 3);
         Assert.All(frames, f => Assert.Equal([0x00, 0x00, 0xFF, 0xFF], f[^4..]));
+    }
+
+    [Fact]
+    public async Task A_role_given_while_identify_loads_the_guild_is_not_lost()
+    {
+        await SetUpCommunityAsync();
+        var staffRole = await CreateRoleAsync("staff", "0");
+        var staff = await PrivateChannelAsync(staffRole);
+        var states = Server.Services.GetRequiredService<GuildStates>();
+        var guildId = long.Parse(GuildId, System.Globalization.CultureInfo.InvariantCulture);
+        var channelId = long.Parse(staff, System.Globalization.CultureInfo.InvariantCulture);
+        // Wait until the dispatcher has caught up with the set-up, then forget the guild as if
+        // nobody had connected yet: bob's IDENTIFY loads it.
+        for (var i = 0; i < 500 && !(states.TryGet(guildId, out var cached) && cached.Channels.ContainsKey(channelId)); i++)
+            await Task.Delay(10, Cancel);
+        states.Forget(guildId);
+        var changed = 0;
+        states.LoadedForTests = async id =>
+        {
+            if (id != guildId || Interlocked.Exchange(ref changed, 1) == 1)
+                return;
+            // The load has read bob without the role; now he gets it, and the dispatcher handles
+            // that change while nothing is cached yet.
+            var before = states.GenerationOf(guildId);
+            await GiveRoleAsync(Bob.UserId, staffRole);
+            for (var i = 0; i < 500 && states.GenerationOf(guildId) == before; i++)
+                await Task.Delay(10, Cancel);
+        };
+
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+
+        Assert.Equal(1, changed);
+        Assert.Contains(bob.Guilds[0].GetProperty("channels").EnumerateArray(), c => c.GetProperty("id").GetString() == staff);
+        await SayAsync(AliceHttp, "staff only", staff);
+        await bob.DispatchAsync("MESSAGE_CREATE", d => d.GetProperty("channel_id").GetString() == staff);
     }
 }
 
