@@ -534,6 +534,53 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
     }
 
     [Fact]
+    public async Task Without_the_presences_intent_guild_create_has_only_the_user_and_no_presences()
+    {
+        await SetUpCommunityAsync();
+        await using var alice = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        const int guildsAndMembers = (1 << 0) | (1 << 1);
+
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token, guildsAndMembers);
+
+        var guild = bob.Guilds[0];
+        Assert.Equal(Bob.UserId, Assert.Single(guild.GetProperty("members").EnumerateArray()).GetProperty("user").GetProperty("id").GetString());
+        Assert.Equal(0, guild.GetProperty("presences").GetArrayLength());
+        Assert.Equal(2, guild.GetProperty("member_count").GetInt32());
+        // Alice, with every intent, sees everyone and who is online.
+        await using var again = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        Assert.Equal(2, again.Guilds[0].GetProperty("members").GetArrayLength());
+        Assert.NotEqual(0, again.Guilds[0].GetProperty("presences").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Op_8_follows_the_members_and_presences_intents()
+    {
+        await SetUpCommunityAsync();
+        await using var alice = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        const int guildsOnly = 1 << 0;
+        const int guildsAndMembers = (1 << 0) | (1 << 1);
+        await using var noMembers = await GatewayClient.IdentifyAsync(Server, Bob.Token, guildsOnly);
+        await using var noPresences = await GatewayClient.IdentifyAsync(Server, Bob.Token, guildsAndMembers);
+
+        // The whole list without GUILD_MEMBERS: Discord does not answer; a name or ids still work.
+        await noMembers.SendAsync(new { op = 8, d = new { guild_id = GuildId, query = "", limit = 0, nonce = "all" } });
+        await noMembers.SendAsync(new { op = 8, d = new { guild_id = GuildId, query = "ali", limit = 5, nonce = "by-name" } });
+        var byName = await noMembers.DispatchAsync("GUILD_MEMBERS_CHUNK");
+        Assert.Equal("by-name", byName.D.GetProperty("nonce").GetString());
+        Assert.Equal(1, byName.D.GetProperty("members").GetArrayLength());
+        Assert.Null(noMembers.CloseStatus);
+
+        // presences: true without GUILD_PRESENCES is treated as false.
+        await noPresences.SendAsync(new { op = 8, d = new { guild_id = GuildId, query = "", limit = 0, presences = true } });
+        var chunk = await noPresences.DispatchAsync("GUILD_MEMBERS_CHUNK");
+        Assert.Equal(2, chunk.D.GetProperty("members").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, chunk.D.GetProperty("presences").ValueKind);
+        await using var everything = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        await everything.SendAsync(new { op = 8, d = new { guild_id = GuildId, query = "", limit = 0, presences = true } });
+        Assert.NotEqual(0, (await everything.DispatchAsync("GUILD_MEMBERS_CHUNK")).D.GetProperty("presences").GetArrayLength());
+    }
+
+    [Fact]
     public async Task A_role_given_while_identify_loads_the_guild_is_not_lost()
     {
         await SetUpCommunityAsync();

@@ -82,7 +82,7 @@ public sealed class Identify(
         }
         var opening = new List<(string, byte[])> { ("READY", ready) };
         foreach (var guildId in guildIds)
-            if (await builder.GuildCreateAsync(guildId, userId, threshold, cancellationToken) is { } guildCreate)
+            if (await builder.GuildCreateAsync(guildId, userId, threshold, session.Intents, cancellationToken) is { } guildCreate)
                 opening.Add(("GUILD_CREATE", guildCreate));
         session.Start(connection, opening);
         presence.Choose(userId, PresenceTracker.IsValidStatus(status) ? status! : "online", payload.Presence?.Activities ?? []);
