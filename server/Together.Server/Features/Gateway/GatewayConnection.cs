@@ -36,8 +36,9 @@ public sealed class GatewayConnection : IAsyncDisposable
     private readonly CancellationTokenSource _closing = new();
     private readonly TimeProvider _time;
     private int _closed;
-    private int _framesInWindow;
-    private long _windowStartTicks;
+    private long[]? _frameTimes; // receive loop only
+    private int _nextFrameSlot;
+    private long _framesCounted;
 
     public GatewayConnection(WebSocket socket, bool zlibStream, int queueCapacity, TimeProvider time)
     {
@@ -176,16 +177,26 @@ public sealed class GatewayConnection : IAsyncDisposable
             _sendsDone.TrySetResult();
     }
 
-    /// <summary>Counts a received frame; false past Discord's 120 frames per 60 seconds.</summary>
+    /// <summary>Discord's gateway limit: 120 frames in any 60 seconds.</summary>
+    public const int FramesPerMinute = 120;
+
+    /// <summary>
+    /// Counts a received frame; false when it would be the 121st within the last 60 seconds. A
+    /// sliding window (the times of the last 120 frames, in a ring): a fixed window that restarts
+    /// every minute would let 240 frames through in two seconds across its boundary.
+    /// </summary>
     public bool CountFrame()
     {
-        var now = _time.GetUtcNow().UtcTicks;
-        if (now - _windowStartTicks > TimeSpan.TicksPerMinute)
-        {
-            _windowStartTicks = now;
-            _framesInWindow = 0;
-        }
-        return ++_framesInWindow <= 120;
+        var now = _time.GetTimestamp();
+        _frameTimes ??= new long[FramesPerMinute];
+        // The slot to overwrite holds the 120th most recent frame: it must be a minute old.
+        var oldest = _frameTimes[_nextFrameSlot];
+        if (_framesCounted >= FramesPerMinute && _time.GetElapsedTime(oldest, now) < TimeSpan.FromMinutes(1))
+            return false;
+        _frameTimes[_nextFrameSlot] = now;
+        _nextFrameSlot = (_nextFrameSlot + 1) % FramesPerMinute;
+        _framesCounted++;
+        return true;
     }
 
     /// <summary>Waits until the connection is closed and every queued frame sent, then sends the close frame.</summary>
