@@ -534,6 +534,23 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
     }
 
     [Fact]
+    public async Task A_change_of_an_activitys_details_under_the_same_name_is_announced()
+    {
+        await SetUpCommunityAsync();
+        await using var alice = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        await bob.SendAsync(new { op = 3, d = new { status = "online", since = (long?)null, afk = false, activities = new[] { new { name = "Valorant", type = 0, state = "In the lobby" } } } });
+        await alice.DispatchAsync("PRESENCE_UPDATE", d => d.GetProperty("activities").GetArrayLength() == 1);
+
+        await bob.SendAsync(new { op = 3, d = new { status = "online", since = (long?)null, afk = false, activities = new[] { new { name = "Valorant", type = 0, state = "In a match" } } } });
+        var update = await alice.DispatchAsync("PRESENCE_UPDATE");
+        Assert.Equal("In a match", update.D.GetProperty("activities")[0].GetProperty("state").GetString());
+
+        await bob.SendAsync(new { op = 3, d = new { status = "online", since = (long?)null, afk = false, activities = new[] { new { name = "Valorant", type = 1, state = "In a match" } } } });
+        Assert.Equal(1, (await alice.DispatchAsync("PRESENCE_UPDATE")).D.GetProperty("activities")[0].GetProperty("type").GetInt32());
+    }
+
+    [Fact]
     public async Task Without_the_presences_intent_guild_create_has_only_the_user_and_no_presences()
     {
         await SetUpCommunityAsync();
