@@ -57,6 +57,9 @@ public sealed class GatewaySession
     /// <summary>When the connection went away; the session dies a resume window later.</summary>
     public DateTimeOffset? DetachedAt { get; private set; }
 
+    /// <summary>Ended because it may have missed events; its connection's end announces nothing.</summary>
+    public bool Invalidated { get; set; }
+
     public string Status { get; set; } = "online";
 
     public IReadOnlyList<ActivityPayload> Activities { get; set; } = [];
