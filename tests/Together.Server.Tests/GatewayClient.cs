@@ -20,6 +20,7 @@ public sealed class GatewayClient : IAsyncDisposable
     private readonly Channel<Frame> _frames = Channel.CreateUnbounded<Frame>();
     private readonly bool _zlib;
     private Task? _receiving;
+    private SocketsHttpHandler? _handler;
 
     private GatewayClient(bool zlib) => _zlib = zlib;
 
@@ -48,22 +49,56 @@ public sealed class GatewayClient : IAsyncDisposable
     public static Task<GatewayClient> ConnectAsync(RunningServer server, string query = "?v=10&encoding=json", bool zlib = false) =>
         ConnectAsync(new Uri($"ws://{server.Address.Authority}/gateway{query}"), zlib);
 
-    public static async Task<GatewayClient> ConnectAsync(Uri uri, bool zlib = false)
+    /// <param name="receiveBuffer">The TCP receive buffer in bytes (default: the system's), small to make a slow reader.</param>
+    public static async Task<GatewayClient> ConnectAsync(Uri uri, bool zlib = false, int? receiveBuffer = null)
     {
         var client = new GatewayClient(zlib);
         var ws = new UriBuilder(uri) { Scheme = uri.Scheme == "https" ? "wss" : uri.Scheme == "http" ? "ws" : uri.Scheme }.Uri;
-        await client._socket.ConnectAsync(ws, TestContext.Current.CancellationToken);
+        if (receiveBuffer is { } size)
+        {
+            // Set before connecting, so the window the server sees is small from the start.
+            var handler = client._handler = new SocketsHttpHandler
+            {
+                ConnectCallback = async (context, cancellationToken) =>
+                {
+                    var socket = new System.Net.Sockets.Socket(System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Tcp)
+                    {
+                        ReceiveBufferSize = size,
+                    };
+                    try
+                    {
+                        await socket.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                        return new System.Net.Sockets.NetworkStream(socket, ownsSocket: true);
+                    }
+                    catch
+                    {
+                        socket.Dispose();
+                        throw;
+                    }
+                },
+            };
+            await client._socket.ConnectAsync(ws, new HttpMessageInvoker(handler, disposeHandler: false), TestContext.Current.CancellationToken);
+        }
+        else
+            await client._socket.ConnectAsync(ws, TestContext.Current.CancellationToken);
         client._receiving = client.ReceiveLoopAsync();
         return client;
     }
 
-    /// <summary>HELLO, IDENTIFY, READY and every GUILD_CREATE READY announced.</summary>
-    public static Task<GatewayClient> IdentifyAsync(RunningServer server, string token, int intents = AllIntents, object? presence = null) =>
-        IdentifyAsync(new Uri($"ws://{server.Address.Authority}/gateway?v=10&encoding=json"), token, intents, presence);
+    private volatile TaskCompletionSource? _paused;
 
-    public static async Task<GatewayClient> IdentifyAsync(Uri uri, string token, int intents = AllIntents, object? presence = null)
+    /// <summary>Stops reading the socket (after the frame being read, if any): a client too slow to keep up.</summary>
+    public void PauseReading() => _paused = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    public void ResumeReading() => Interlocked.Exchange(ref _paused, null)?.TrySetResult();
+
+    /// <summary>HELLO, IDENTIFY, READY and every GUILD_CREATE READY announced.</summary>
+    public static Task<GatewayClient> IdentifyAsync(RunningServer server, string token, int intents = AllIntents, object? presence = null, int? receiveBuffer = null) =>
+        IdentifyAsync(new Uri($"ws://{server.Address.Authority}/gateway?v=10&encoding=json"), token, intents, presence, receiveBuffer);
+
+    public static async Task<GatewayClient> IdentifyAsync(Uri uri, string token, int intents = AllIntents, object? presence = null, int? receiveBuffer = null)
     {
-        var client = await ConnectAsync(uri);
+        var client = await ConnectAsync(uri, receiveBuffer: receiveBuffer);
         var hello = await client.NextAsync(f => f.Op == 10);
         client.HeartbeatInterval = hello.D.GetProperty("heartbeat_interval").GetInt32();
         await client.SendAsync(new
@@ -157,6 +192,8 @@ public sealed class GatewayClient : IAsyncDisposable
         {
             while (_socket.State == WebSocketState.Open)
             {
+                if (_paused is { } paused)
+                    await paused.Task;
                 var length = 0;
                 ValueWebSocketReceiveResult result;
                 do
@@ -221,6 +258,7 @@ public sealed class GatewayClient : IAsyncDisposable
             // Already gone.
         }
         _socket.Dispose();
+        _handler?.Dispose();
     }
 
     /// <summary>A stream that hands the inflater whatever the current message holds, and no more.</summary>

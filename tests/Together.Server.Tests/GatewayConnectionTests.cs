@@ -55,6 +55,22 @@ public sealed class GatewayConnectionTests
         Assert.Null(socket.ClosedWith);
     }
 
+    [Fact]
+    public async Task The_rate_limit_is_120_frames_in_any_60_seconds()
+    {
+        var time = new FakeTimeProvider();
+        await using var connection = new GatewayConnection(new FakeSocket(stuck: false), zlibStream: false, queueCapacity: 8, time);
+        Assert.True(connection.CountFrame());
+        time.Advance(TimeSpan.FromSeconds(59));
+        for (var i = 0; i < 119; i++)
+            Assert.True(connection.CountFrame());
+        Assert.False(connection.CountFrame()); // the 121st within a minute
+
+        time.Advance(TimeSpan.FromSeconds(2));
+        Assert.True(connection.CountFrame()); // the first one has left the window...
+        Assert.False(connection.CountFrame()); // ...but only it: a window restarted each minute would let 120 more in
+    }
+
     /// <summary>A WebSocket that records what is sent, or whose sends never finish until it is aborted.</summary>
     private sealed class FakeSocket(bool stuck) : WebSocket
     {
@@ -107,5 +123,19 @@ public sealed class GatewayConnectionTests
             }
             Sent.Add(System.Text.Encoding.UTF8.GetString(buffer));
         }
+    }
+}
+
+/// <summary>Settings that would make a gateway misbehave are refused at start-up.</summary>
+public sealed class GatewaySettingsTests
+{
+    [Fact]
+    public void The_replay_buffer_must_outlast_a_full_outgoing_queue()
+    {
+        new GatewaySettings().Validate();
+        // The old defaults: a client cut off for a full queue was always past the replay window.
+        var error = Assert.Throws<InvalidOperationException>(() => new GatewaySettings { OutgoingQueueSize = 2048, ReplayBufferSize = 1000 }.Validate());
+        Assert.Contains("Gateway:ReplayBufferSize", error.Message, StringComparison.Ordinal);
+        new GatewaySettings { OutgoingQueueSize = 2048, ReplayBufferSize = 2048 + GatewaySettings.InFlightMargin }.Validate();
     }
 }

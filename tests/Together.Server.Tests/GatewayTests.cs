@@ -1,4 +1,6 @@
+using Microsoft.Extensions.DependencyInjection;
 using Together.Data;
+using Together.Server.Features.Gateway;
 
 namespace Together.Server.Tests;
 
@@ -7,6 +9,12 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
     public sealed class OnPostgres() : GatewayTests(DatabaseProvider.Postgres);
 
     public sealed class OnSqlite() : GatewayTests(DatabaseProvider.Sqlite);
+
+    // The large-guild test registers fifty members from one address.
+    protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
+    {
+        ["Auth:RateLimits:Register:Limit"] = "100",
+    };
 
     private async Task<string> SayAsync(HttpClient who, string content, string? channel = null, string? nonce = null) =>
         (await (await who.PostJsonAsync($"channels/{channel ?? GeneralId}/messages", new { content, nonce })).ExpectAsync(HttpStatusCode.OK))
@@ -529,6 +537,244 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
         var frames = client.RawBinaryFrames.ToArray();
         Assert.True(frames.Length >= 3);
         Assert.All(frames, f => Assert.Equal([0x00, 0x00, 0xFF, 0xFF], f[^4..]));
+    }
+
+    [Fact]
+    public async Task A_change_of_an_activitys_details_under_the_same_name_is_announced()
+    {
+        await SetUpCommunityAsync();
+        await using var alice = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        await bob.SendAsync(new { op = 3, d = new { status = "online", since = (long?)null, afk = false, activities = new[] { new { name = "Valorant", type = 0, state = "In the lobby" } } } });
+        await alice.DispatchAsync("PRESENCE_UPDATE", d => d.GetProperty("activities").GetArrayLength() == 1);
+
+        await bob.SendAsync(new { op = 3, d = new { status = "online", since = (long?)null, afk = false, activities = new[] { new { name = "Valorant", type = 0, state = "In a match" } } } });
+        var update = await alice.DispatchAsync("PRESENCE_UPDATE");
+        Assert.Equal("In a match", update.D.GetProperty("activities")[0].GetProperty("state").GetString());
+
+        await bob.SendAsync(new { op = 3, d = new { status = "online", since = (long?)null, afk = false, activities = new[] { new { name = "Valorant", type = 1, state = "In a match" } } } });
+        Assert.Equal(1, (await alice.DispatchAsync("PRESENCE_UPDATE")).D.GetProperty("activities")[0].GetProperty("type").GetInt32());
+    }
+
+    [Fact]
+    public async Task Without_the_presences_intent_guild_create_has_only_the_user_and_no_presences()
+    {
+        await SetUpCommunityAsync();
+        await using var alice = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        const int guildsAndMembers = (1 << 0) | (1 << 1);
+
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token, guildsAndMembers);
+
+        var guild = bob.Guilds[0];
+        Assert.Equal(Bob.UserId, Assert.Single(guild.GetProperty("members").EnumerateArray()).GetProperty("user").GetProperty("id").GetString());
+        Assert.Equal(0, guild.GetProperty("presences").GetArrayLength());
+        Assert.Equal(2, guild.GetProperty("member_count").GetInt32());
+        // Alice, with every intent, sees everyone and who is online.
+        await using var again = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        Assert.Equal(2, again.Guilds[0].GetProperty("members").GetArrayLength());
+        Assert.NotEqual(0, again.Guilds[0].GetProperty("presences").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Op_8_follows_the_members_and_presences_intents()
+    {
+        await SetUpCommunityAsync();
+        await using var alice = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        const int guildsOnly = 1 << 0;
+        const int guildsAndMembers = (1 << 0) | (1 << 1);
+        await using var noMembers = await GatewayClient.IdentifyAsync(Server, Bob.Token, guildsOnly);
+        await using var noPresences = await GatewayClient.IdentifyAsync(Server, Bob.Token, guildsAndMembers);
+
+        // The whole list without GUILD_MEMBERS: Discord does not answer; a name or ids still work.
+        await noMembers.SendAsync(new { op = 8, d = new { guild_id = GuildId, query = "", limit = 0, nonce = "all" } });
+        await noMembers.SendAsync(new { op = 8, d = new { guild_id = GuildId, query = "ali", limit = 5, nonce = "by-name" } });
+        var byName = await noMembers.DispatchAsync("GUILD_MEMBERS_CHUNK");
+        Assert.Equal("by-name", byName.D.GetProperty("nonce").GetString());
+        Assert.Equal(1, byName.D.GetProperty("members").GetArrayLength());
+        Assert.Null(noMembers.CloseStatus);
+
+        // presences: true without GUILD_PRESENCES is treated as false.
+        await noPresences.SendAsync(new { op = 8, d = new { guild_id = GuildId, query = "", limit = 0, presences = true } });
+        var chunk = await noPresences.DispatchAsync("GUILD_MEMBERS_CHUNK");
+        Assert.Equal(2, chunk.D.GetProperty("members").GetArrayLength());
+        Assert.Equal(JsonValueKind.Null, chunk.D.GetProperty("presences").ValueKind);
+        await using var everything = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        await everything.SendAsync(new { op = 8, d = new { guild_id = GuildId, query = "", limit = 0, presences = true } });
+        Assert.NotEqual(0, (await everything.DispatchAsync("GUILD_MEMBERS_CHUNK")).D.GetProperty("presences").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task A_role_given_while_identify_loads_the_guild_is_not_lost()
+    {
+        await SetUpCommunityAsync();
+        var staffRole = await CreateRoleAsync("staff", "0");
+        var staff = await PrivateChannelAsync(staffRole);
+        var states = Server.Services.GetRequiredService<GuildStates>();
+        var guildId = long.Parse(GuildId, System.Globalization.CultureInfo.InvariantCulture);
+        var channelId = long.Parse(staff, System.Globalization.CultureInfo.InvariantCulture);
+        // Wait until the dispatcher has caught up with the set-up, then forget the guild as if
+        // nobody had connected yet: bob's IDENTIFY loads it.
+        for (var i = 0; i < 500 && !(states.TryGet(guildId, out var cached) && cached.Channels.ContainsKey(channelId)); i++)
+            await Task.Delay(10, Cancel);
+        states.Forget(guildId);
+        var changed = 0;
+        states.LoadedForTests = async id =>
+        {
+            if (id != guildId || Interlocked.Exchange(ref changed, 1) == 1)
+                return;
+            // The load has read bob without the role; now he gets it, and the dispatcher handles
+            // that change while nothing is cached yet.
+            var before = states.GenerationOf(guildId);
+            await GiveRoleAsync(Bob.UserId, staffRole);
+            for (var i = 0; i < 500 && states.GenerationOf(guildId) == before; i++)
+                await Task.Delay(10, Cancel);
+        };
+
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+
+        Assert.Equal(1, changed);
+        Assert.Contains(bob.Guilds[0].GetProperty("channels").EnumerateArray(), c => c.GetProperty("id").GetString() == staff);
+        await SayAsync(AliceHttp, "staff only", staff);
+        await bob.DispatchAsync("MESSAGE_CREATE", d => d.GetProperty("channel_id").GetString() == staff);
+    }
+
+    [Fact]
+    public async Task Role_updates_and_deletes_are_dispatched()
+    {
+        await SetUpCommunityAsync();
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        var role = await CreateRoleAsync("raiders", "0");
+        await bob.DispatchAsync("GUILD_ROLE_CREATE");
+
+        await (await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/roles/{role}", new { name = "veterans" })).ExpectAsync(HttpStatusCode.OK);
+        var updated = await bob.DispatchAsync("GUILD_ROLE_UPDATE");
+        await (await AliceHttp.DeleteAsync($"guilds/{GuildId}/roles/{role}", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        var deleted = await bob.DispatchAsync("GUILD_ROLE_DELETE");
+
+        Assert.Equal(GuildId, updated.D.GetProperty("guild_id").GetString());
+        Assert.Equal("veterans", updated.D.GetProperty("role").GetProperty("name").GetString());
+        Assert.Equal(role, deleted.D.GetProperty("role_id").GetString());
+    }
+
+    [Fact]
+    public async Task A_banned_members_own_connection_loses_the_guild_and_the_unban_reaches_moderators()
+    {
+        await SetUpCommunityAsync();
+        await using var alice = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+
+        await (await AliceHttp.PutAsJsonAsync($"guilds/{GuildId}/bans/{Bob.UserId}", new { }, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        Assert.Equal(GuildId, (await bob.DispatchAsync("GUILD_DELETE")).D.GetProperty("id").GetString());
+        await alice.DispatchAsync("GUILD_BAN_ADD");
+        await SayAsync(AliceHttp, "bob is out");
+        await alice.DispatchAsync("MESSAGE_CREATE");
+        Assert.DoesNotContain(await bob.DrainAsync(TimeSpan.FromMilliseconds(300)), f => f.T == "MESSAGE_CREATE");
+
+        await (await AliceHttp.DeleteAsync($"guilds/{GuildId}/bans/{Bob.UserId}", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        var unbanned = await alice.DispatchAsync("GUILD_BAN_REMOVE");
+        Assert.Equal(Bob.UserId, unbanned.D.GetProperty("user").GetProperty("id").GetString());
+        Assert.Equal(GuildId, unbanned.D.GetProperty("guild_id").GetString());
+    }
+
+    [Fact]
+    public async Task Bulk_deletes_and_reaction_removals_are_dispatched()
+    {
+        await SetUpCommunityAsync();
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        var first = await SayAsync(AliceHttp, "one");
+        var second = await SayAsync(AliceHttp, "two");
+        var fire = Uri.EscapeDataString("🔥");
+
+        await (await AliceHttp.PutAsync($"channels/{GeneralId}/messages/{first}/reactions/{fire}/@me", null, Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        await bob.DispatchAsync("MESSAGE_REACTION_ADD");
+        await (await AliceHttp.DeleteAsync($"channels/{GeneralId}/messages/{first}/reactions/{fire}/@me", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+        var removed = await bob.DispatchAsync("MESSAGE_REACTION_REMOVE");
+        await (await AliceHttp.PostJsonAsync($"channels/{GeneralId}/messages/bulk-delete", new { messages = new[] { first, second } })).ExpectAsync(HttpStatusCode.NoContent);
+        var bulk = await bob.DispatchAsync("MESSAGE_DELETE_BULK");
+
+        Assert.Equal(Alice.UserId, removed.D.GetProperty("user_id").GetString());
+        Assert.Equal(first, removed.D.GetProperty("message_id").GetString());
+        Assert.Equal("🔥", removed.D.GetProperty("emoji").GetProperty("name").GetString());
+        Assert.Equal(new[] { first, second }.Order(), bulk.D.GetProperty("ids").EnumerateArray().Select(i => i.GetString()!).Order());
+        Assert.Equal(GeneralId, bulk.D.GetProperty("channel_id").GetString());
+    }
+
+    [Fact]
+    public async Task A_profile_change_reaches_the_users_own_sessions()
+    {
+        await SetUpCommunityAsync();
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+
+        await (await BobHttp.PatchJsonAsync("users/@me", new { global_name = "Bobby B." })).ExpectAsync(HttpStatusCode.OK);
+
+        var update = await bob.DispatchAsync("USER_UPDATE");
+        Assert.Equal(Bob.UserId, update.D.GetProperty("id").GetString());
+        Assert.Equal("Bobby B.", update.D.GetProperty("global_name").GetString());
+    }
+
+    [Fact]
+    public async Task Deleting_a_guild_sends_guild_delete_to_every_member()
+    {
+        await SetUpCommunityAsync();
+        await using var alice = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+
+        await (await AliceHttp.DeleteAsync($"guilds/{GuildId}", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
+
+        var atBob = await bob.DispatchAsync("GUILD_DELETE");
+        var atAlice = await alice.DispatchAsync("GUILD_DELETE");
+        Assert.Equal(GuildId, atBob.D.GetProperty("id").GetString());
+        Assert.False(atBob.D.GetProperty("unavailable").GetBoolean());
+        Assert.Equal(GuildId, atAlice.D.GetProperty("id").GetString());
+    }
+
+    [Fact]
+    public async Task A_large_guild_lists_only_the_user_and_op_8_gives_the_rest()
+    {
+        await SetUpCommunityAsync();
+        // 2 members + 50 newcomers: over the default large_threshold of 50.
+        // Seeded in the database: accepting invites is limited to 30 a minute per address.
+        var guests = new List<long>();
+        for (var i = 0; i < 50; i++)
+            guests.Add(long.Parse((await RegisterAsync($"guest{i:00}")).UserId, System.Globalization.CultureInfo.InvariantCulture));
+        await using (var scope = Server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TogetherDb>();
+            var guildId = long.Parse(GuildId, System.Globalization.CultureInfo.InvariantCulture);
+            db.GuildMembers.AddRange(guests.Select(id => new Together.Data.Entities.GuildMember { GuildId = guildId, UserId = id, JoinedAt = DateTimeOffset.UtcNow }));
+            await db.SaveChangesAsync(Cancel);
+        }
+
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        var guild = bob.Guilds[0];
+        Assert.True(guild.GetProperty("large").GetBoolean());
+        Assert.Equal(52, guild.GetProperty("member_count").GetInt32());
+        Assert.Equal(Bob.UserId, Assert.Single(guild.GetProperty("members").EnumerateArray()).GetProperty("user").GetProperty("id").GetString());
+
+        await bob.SendAsync(new { op = 8, d = new { guild_id = GuildId, query = "", limit = 0 } });
+        var chunk = await bob.DispatchAsync("GUILD_MEMBERS_CHUNK");
+        Assert.Equal(52, chunk.D.GetProperty("members").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task Bad_frames_on_one_connection_do_not_disturb_the_others()
+    {
+        await SetUpCommunityAsync();
+        await using var alice = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        await using var garbage = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        await using var unknown = await GatewayClient.IdentifyAsync(Server, Alice.Token);
+
+        await garbage.SendRawAsync("{\"op\":2,\"d\":");
+        await unknown.SendAsync(new { op = 99, d = (object?)null });
+
+        Assert.Equal(4002, await garbage.ClosedAsync());
+        Assert.Equal(4001, await unknown.ClosedAsync());
+        var id = await SayAsync(AliceHttp, "still here");
+        Assert.Equal(id, (await bob.DispatchAsync("MESSAGE_CREATE")).D.GetProperty("id").GetString());
+        Assert.Equal(id, (await alice.DispatchAsync("MESSAGE_CREATE")).D.GetProperty("id").GetString());
+        await bob.SendAsync(new { op = 1, d = bob.LastSeq });
+        await bob.NextAsync(f => f.Op == 11);
     }
 }
 

@@ -74,6 +74,9 @@ public sealed class GatewayEvent
 
     /// <summary>Deliver with the state as it was, then apply the change (a channel being deleted).</summary>
     public bool ChangeAfterDelivery { get; init; }
+
+    /// <summary>Not a dispatch: events may have been lost (see <see cref="Dispatcher.EnqueueResync"/>).</summary>
+    public bool Resync { get; init; }
 }
 
 /// <summary>
@@ -144,11 +147,18 @@ public static class Events
 /// guild cache and then delivers it, one event at a time, so every connection sees events in the
 /// order they were published.
 /// </summary>
-public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, IServiceScopeFactory scopes, ILogger<Dispatcher> logger) : BackgroundService
+public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, IServiceScopeFactory scopes, IServiceProvider services, ILogger<Dispatcher> logger) : BackgroundService
 {
     private readonly Channel<GatewayEvent> _queue = Channel.CreateUnbounded<GatewayEvent>(new UnboundedChannelOptions { SingleReader = true });
 
     public void Enqueue(GatewayEvent gatewayEvent) => _queue.Writer.TryWrite(gatewayEvent);
+
+    /// <summary>
+    /// Events may have been lost (the event bus was cut off): after the events already queued,
+    /// drop the guild cache (each guild is read afresh when next needed) and have every session
+    /// identify anew, so clients get the guilds as they are now.
+    /// </summary>
+    public void EnqueueResync() => Enqueue(new GatewayEvent { Name = "", Payload = [], Resync = true });
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -174,6 +184,14 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ISe
 
     private async Task DeliverAsync(GatewayEvent e, CancellationToken cancellationToken)
     {
+        if (e.Resync)
+        {
+            guilds.Clear();
+            // Resolved here, not injected: the server depends (through presence) on the event
+            // bus, which depends on this dispatcher.
+            services.GetRequiredService<GatewayServer>().InvalidateAllSessions();
+            return;
+        }
         if (e.RevokedAuthSessionId is { } revoked)
         {
             foreach (var userId in e.UserIds ?? [])

@@ -30,13 +30,15 @@ public sealed class GatewayConnection : IAsyncDisposable
     private readonly TaskCompletionSource _sendsDone = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _closeRequested = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private bool _sending;
+    private int _replaysQueued;
     private readonly ZLibStream? _zlib;
     private readonly MemoryStream? _zlibBuffer;
     private readonly CancellationTokenSource _closing = new();
     private readonly TimeProvider _time;
     private int _closed;
-    private int _framesInWindow;
-    private long _windowStartTicks;
+    private long[]? _frameTimes; // receive loop only
+    private int _nextFrameSlot;
+    private long _framesCounted;
 
     public GatewayConnection(WebSocket socket, bool zlibStream, int queueCapacity, TimeProvider time)
     {
@@ -81,10 +83,17 @@ public sealed class GatewayConnection : IAsyncDisposable
     public CancellationToken Closing => _closing.Token;
 
     /// <summary>A dispatch (op 0) with its sequence number.</summary>
-    public void EnqueueDispatch(SentDispatch dispatch) => Enqueue(new Outgoing(Op.Dispatch, dispatch.Seq, dispatch.Name, dispatch.Payload));
+    public void EnqueueDispatch(SentDispatch dispatch) => Enqueue(new Outgoing(Op.Dispatch, dispatch.Seq, dispatch.Name, dispatch.Payload, false));
+
+    /// <summary>
+    /// A dispatch replayed by RESUME. Replays do not count against the queue's capacity (the
+    /// replay buffer, larger than the queue, bounds them): otherwise resuming after a cut for a
+    /// full queue would fill the new connection's queue at once and cut it again.
+    /// </summary>
+    public void EnqueueReplay(SentDispatch dispatch) => Enqueue(new Outgoing(Op.Dispatch, dispatch.Seq, dispatch.Name, dispatch.Payload, true));
 
     /// <summary>Any other opcode (HELLO, HEARTBEAT_ACK, INVALID_SESSION, RECONNECT).</summary>
-    public void EnqueueOp(int op, byte[] payload) => Enqueue(new Outgoing(op, null, null, payload));
+    public void EnqueueOp(int op, byte[] payload) => Enqueue(new Outgoing(op, null, null, payload, false));
 
     private void Enqueue(Outgoing frame)
     {
@@ -94,7 +103,12 @@ public sealed class GatewayConnection : IAsyncDisposable
                 return;
             if (_sending)
             {
-                if (_queue.Count < _queueCapacity)
+                if (frame.Replayed)
+                {
+                    _queue.Enqueue(frame);
+                    _replaysQueued++;
+                }
+                else if (_queue.Count - _replaysQueued < _queueCapacity)
                     _queue.Enqueue(frame);
                 else
                     CloseLocked(CloseCode.UnknownError, "Client too slow: outgoing queue full.");
@@ -125,6 +139,8 @@ public sealed class GatewayConnection : IAsyncDisposable
                             _sendsDone.TrySetResult();
                         return;
                     }
+                    if (frame.Replayed)
+                        _replaysQueued--;
                 }
             }
         }
@@ -136,6 +152,7 @@ public sealed class GatewayConnection : IAsyncDisposable
             {
                 CloseLocked(CloseCode.UnknownError, "Connection lost.");
                 _queue.Clear();
+                _replaysQueued = 0;
                 _sending = false;
                 _sendsDone.TrySetResult();
             }
@@ -160,16 +177,26 @@ public sealed class GatewayConnection : IAsyncDisposable
             _sendsDone.TrySetResult();
     }
 
-    /// <summary>Counts a received frame; false past Discord's 120 frames per 60 seconds.</summary>
+    /// <summary>Discord's gateway limit: 120 frames in any 60 seconds.</summary>
+    public const int FramesPerMinute = 120;
+
+    /// <summary>
+    /// Counts a received frame; false when it would be the 121st within the last 60 seconds. A
+    /// sliding window (the times of the last 120 frames, in a ring): a fixed window that restarts
+    /// every minute would let 240 frames through in two seconds across its boundary.
+    /// </summary>
     public bool CountFrame()
     {
-        var now = _time.GetUtcNow().UtcTicks;
-        if (now - _windowStartTicks > TimeSpan.TicksPerMinute)
-        {
-            _windowStartTicks = now;
-            _framesInWindow = 0;
-        }
-        return ++_framesInWindow <= 120;
+        var now = _time.GetTimestamp();
+        _frameTimes ??= new long[FramesPerMinute];
+        // The slot to overwrite holds the 120th most recent frame: it must be a minute old.
+        var oldest = _frameTimes[_nextFrameSlot];
+        if (_framesCounted >= FramesPerMinute && _time.GetElapsedTime(oldest, now) < TimeSpan.FromMinutes(1))
+            return false;
+        _frameTimes[_nextFrameSlot] = now;
+        _nextFrameSlot = (_nextFrameSlot + 1) % FramesPerMinute;
+        _framesCounted++;
+        return true;
     }
 
     /// <summary>Waits until the connection is closed and every queued frame sent, then sends the close frame.</summary>
@@ -324,5 +351,5 @@ public sealed class GatewayConnection : IAsyncDisposable
             await _zlibBuffer.DisposeAsync();
     }
 
-    private readonly record struct Outgoing(int Op, int? Seq, string? Name, byte[] Payload);
+    private readonly record struct Outgoing(int Op, int? Seq, string? Name, byte[] Payload, bool Replayed);
 }

@@ -18,8 +18,7 @@ public static class GatewayFeature
     public static IServiceCollection AddGateway(this IServiceCollection services, IConfiguration configuration)
     {
         var settings = configuration.GetSection("Gateway").Get<GatewaySettings>() ?? new GatewaySettings();
-        if (settings.ResumeWindow < TimeSpan.FromMinutes(2))
-            throw new InvalidOperationException("Gateway:ResumeWindow must be at least two minutes.");
+        settings.Validate();
         services.AddSingleton(settings);
         services.AddSingleton<SessionRegistry>();
         services.AddSingleton<GuildStates>();

@@ -115,7 +115,8 @@ public sealed class GatewayServer(
     /// </summary>
     private void Ended(GatewayConnection connection, bool cleanClientClose)
     {
-        if (connection.Session is not { } session)
+        // Invalidated sessions are already ended, quietly (InvalidateAllSessions).
+        if (connection.Session is not { } session || session.Invalidated)
             return;
         var ended = connection.CloseStatus?.Code is CloseCode.SessionTimedOut or CloseCode.AuthenticationFailed;
         if (cleanClientClose || ended)
@@ -135,6 +136,26 @@ public sealed class GatewayServer(
         _ = voice.SessionEndedAsync(session);
         session.Connection?.Close(CloseCode.SessionTimedOut, "Session ended.");
         presence.Announce(session.UserId, forceOffline: sessions.OfUser(session.UserId).All(s => s.Connection is null));
+    }
+
+    /// <summary>
+    /// Every session may have missed events: end them all, then op 7 RECONNECT. Each client's
+    /// RESUME gets op 9, and it identifies anew with the guilds as they are now. Nobody is
+    /// announced offline for it: they are back within seconds.
+    /// </summary>
+    public void InvalidateAllSessions()
+    {
+        foreach (var session in sessions.All())
+        {
+            session.Invalidated = true;
+            sessions.Remove(session);
+            _ = voice.SessionEndedAsync(session);
+        }
+        foreach (var connection in _connections.Keys.Where(c => c.Session is not null))
+        {
+            connection.EnqueueOp(Op.Reconnect, "null"u8.ToArray());
+            connection.Close(CloseCode.UnknownError, "Events were missed; reconnect.");
+        }
     }
 
     /// <summary>Planned shutdown: op 7 RECONNECT tells every client to come back and resume.</summary>
@@ -165,9 +186,10 @@ public sealed class GatewayJanitor(GatewayServer server, SessionRegistry session
         }
     }
 
-    public void Sweep()
+    /// <summary>One sweep, at <paramref name="at"/> (tests look ahead) or now.</summary>
+    public void Sweep(DateTimeOffset? at = null)
     {
-        var now = time.GetUtcNow();
+        var now = at ?? time.GetUtcNow();
         var heartbeatDeadline = TimeSpan.FromMilliseconds(settings.HeartbeatIntervalMs + settings.HeartbeatGraceMs);
         foreach (var connection in server.Connections)
         {

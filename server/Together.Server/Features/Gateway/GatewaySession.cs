@@ -6,6 +6,15 @@ namespace Together.Server.Features.Gateway;
 /// <summary>One dispatch kept for RESUME: its sequence number, name and the shared payload bytes.</summary>
 public readonly record struct SentDispatch(int Seq, string Name, byte[] Payload);
 
+public enum ResumeOutcome
+{
+    Resumed,
+    /// <summary>The client claims a sequence number the session never sent: close 4007.</summary>
+    InvalidSeq,
+    /// <summary>What the client missed has left the replay buffer: op 9.</summary>
+    Gone,
+}
+
 /// <summary>
 /// A gateway session: what IDENTIFY started and RESUME continues. It outlives its connection for
 /// the resume window, keeps numbering and buffering dispatches meanwhile, and replays them in
@@ -48,6 +57,9 @@ public sealed class GatewaySession
     /// <summary>When the connection went away; the session dies a resume window later.</summary>
     public DateTimeOffset? DetachedAt { get; private set; }
 
+    /// <summary>Ended because it may have missed events; its connection's end announces nothing.</summary>
+    public bool Invalidated { get; set; }
+
     public string Status { get; set; } = "online";
 
     public IReadOnlyList<ActivityPayload> Activities { get; set; } = [];
@@ -88,24 +100,27 @@ public sealed class GatewaySession
         }
     }
 
-    /// <summary>Attaches a resuming connection and replays what it missed; false when that is gone.</summary>
-    public bool Resume(GatewayConnection connection, int lastSeq)
+    /// <summary>Attaches a resuming connection and replays what it missed, unless that cannot be done.</summary>
+    public ResumeOutcome Resume(GatewayConnection connection, int lastSeq)
     {
         lock (_gate)
         {
+            // A client cannot have seen a dispatch this session never sent (Discord closes 4007).
+            if (lastSeq > _seq)
+                return ResumeOutcome.InvalidSeq;
             var oldest = _replay.Count > 0 ? _replay.Peek().Seq : _seq + 1;
             // Everything after lastSeq must still be in the buffer.
-            if (lastSeq > _seq || lastSeq < oldest - 1)
-                return false;
+            if (lastSeq < oldest - 1)
+                return ResumeOutcome.Gone;
             Connection?.Close(CloseCode.UnknownError, "Session resumed elsewhere.");
             Connection = connection;
             DetachedAt = null;
             foreach (var dispatch in _replay)
                 if (dispatch.Seq > lastSeq)
-                    connection.EnqueueDispatch(dispatch);
+                    connection.EnqueueReplay(dispatch);
             connection.EnqueueDispatch(new SentDispatch(++_seq, "RESUMED", "{}"u8.ToArray()));
             Remember(new SentDispatch(_seq, "RESUMED", "{}"u8.ToArray()));
-            return true;
+            return ResumeOutcome.Resumed;
         }
     }
 
@@ -139,11 +154,10 @@ public sealed class GatewaySession
 
     private void Remember(SentDispatch dispatch)
     {
-        _replay.Enqueue(dispatch);
-        while (_replay.Count > _replayLimit)
-        {
+        // Make room first: the queue's array then never grows past the limit (a power of two by default).
+        while (_replay.Count >= _replayLimit)
             _replay.Dequeue();
-        }
+        _replay.Enqueue(dispatch);
     }
 }
 

@@ -22,13 +22,34 @@ public sealed class GatewaySettings
     public TimeSpan IdentifyTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
     /// <summary>
-    /// Dispatches kept per session for RESUME (24 bytes each, payloads shared): 1000 is minutes
-    /// of a busy server. A session that missed more gets op 9 and catches up over REST.
+    /// Dispatches kept per session for RESUME (24 bytes each, payloads shared with every other
+    /// session: 500 sessions × 2048 is about 25 MB at worst). It must cover what a client cut off
+    /// for reading too slowly can have missed: its full outgoing queue plus what was already in the
+    /// socket buffers (<see cref="InFlightMargin"/>), or such a client could never resume.
     /// </summary>
-    public int ReplayBufferSize { get; set; } = 1_000;
+    public int ReplayBufferSize { get; set; } = 2_048;
 
-    /// <summary>Frames queued for one socket before the connection is dropped as too slow.</summary>
-    public int OutgoingQueueSize { get; set; } = 2_048;
+    /// <summary>Frames queued for one socket before the connection is dropped as too slow (4000, resumable).</summary>
+    public int OutgoingQueueSize { get; set; } = 1_024;
+
+    /// <summary>
+    /// Frames a client may have missed beyond its outgoing queue: sent into the kernel's socket
+    /// buffers but never read (a few hundred KB on Linux, about 512 typical frames).
+    /// </summary>
+    public const int InFlightMargin = 512;
+
+    /// <summary>Refuses settings under which a slow client's session could not be resumed.</summary>
+    public void Validate()
+    {
+        if (ResumeWindow < TimeSpan.FromMinutes(2))
+            throw new InvalidOperationException("Gateway:ResumeWindow must be at least two minutes.");
+        if (OutgoingQueueSize < 1)
+            throw new InvalidOperationException("Gateway:OutgoingQueueSize must be at least 1.");
+        if (ReplayBufferSize < OutgoingQueueSize + InFlightMargin)
+            throw new InvalidOperationException(
+                $"Gateway:ReplayBufferSize ({ReplayBufferSize}) must be at least Gateway:OutgoingQueueSize ({OutgoingQueueSize}) + {InFlightMargin}: "
+                + "a client closed for a full queue could otherwise never resume.");
+    }
 
     /// <summary>Guilds with more members than this are "large": members come on request (op 8).</summary>
     public int MaxLargeThreshold { get; set; } = 1_000;

@@ -67,18 +67,35 @@ public sealed class GuildStates(IServiceScopeFactory scopes, TimeProvider time)
 {
     private readonly ConcurrentDictionary<long, GuildState> _guilds = new();
     private readonly ConcurrentDictionary<long, SemaphoreSlim> _loading = new();
+    private readonly ConcurrentDictionary<long, int> _generations = new();
 
     public bool TryGet(long guildId, [MaybeNullWhen(false)] out GuildState state) => _guilds.TryGetValue(guildId, out state);
 
     public bool IsMember(long guildId, long userId) => _guilds.TryGetValue(guildId, out var state) && state.IsMember(userId);
 
-    public void Forget(long guildId) => _guilds.TryRemove(guildId, out _);
+    public void Forget(long guildId)
+    {
+        Invalidate(guildId);
+        _guilds.TryRemove(guildId, out _);
+    }
+
+    /// <summary>Drops every cached guild (events may have been missed): each is read afresh when next needed.</summary>
+    public void Clear()
+    {
+        foreach (var guildId in _guilds.Keys)
+            Forget(guildId);
+    }
 
     /// <summary>The loaded guilds the user belongs to: everyone who could see them online.</summary>
     public IEnumerable<long> GuildsOfMember(long userId) =>
         _guilds.Values.Where(g => g.IsMember(userId)).Select(g => g.GuildId);
 
-    /// <summary>The guild's state, loading it once when no session of it was connected yet.</summary>
+    /// <summary>
+    /// The guild's state, loading it once when no session of it was connected yet. A change that
+    /// commits while the load is reading finds nothing cached to reload: it bumps the guild's
+    /// generation instead, and a load that sees the generation moved reads again, so the snapshot
+    /// stored never predates a change already announced.
+    /// </summary>
     public async Task<GuildState> GetOrLoadAsync(long guildId, CancellationToken cancellationToken)
     {
         if (_guilds.TryGetValue(guildId, out var state))
@@ -89,7 +106,15 @@ public sealed class GuildStates(IServiceScopeFactory scopes, TimeProvider time)
         {
             if (_guilds.TryGetValue(guildId, out state))
                 return state;
-            state = await LoadAsync(guildId, cancellationToken);
+            while (true)
+            {
+                var generation = GenerationOf(guildId);
+                state = await LoadAsync(guildId, cancellationToken);
+                if (LoadedForTests is { } loaded)
+                    await loaded(guildId);
+                if (GenerationOf(guildId) == generation)
+                    break;
+            }
             if (state is not null)
                 _guilds[guildId] = state;
             return state ?? throw new InvalidOperationException($"guild {guildId} does not exist");
@@ -100,9 +125,18 @@ public sealed class GuildStates(IServiceScopeFactory scopes, TimeProvider time)
         }
     }
 
+    /// <summary>Runs between a load's reads and its check of the generation (tests change the guild there).</summary>
+    internal Func<long, Task>? LoadedForTests { get; set; }
+
+    internal int GenerationOf(long guildId) => _generations.GetValueOrDefault(guildId);
+
+    /// <summary>Called before any reload or removal: a load in progress must not store what it read.</summary>
+    private void Invalidate(long guildId) => _generations.AddOrUpdate(guildId, 1, static (_, generation) => generation + 1);
+
     /// <summary>Re-reads roles, channels and members (roles or overwrites changed).</summary>
     public async Task ReloadAsync(long guildId, CancellationToken cancellationToken)
     {
+        Invalidate(guildId);
         if (!_guilds.ContainsKey(guildId))
             return;
         var fresh = await LoadAsync(guildId, cancellationToken);
@@ -115,6 +149,7 @@ public sealed class GuildStates(IServiceScopeFactory scopes, TimeProvider time)
     /// <summary>Re-reads one member (joined, left, roles or timeout changed).</summary>
     public async Task ReloadMemberAsync(long guildId, long userId, CancellationToken cancellationToken)
     {
+        Invalidate(guildId);
         if (!_guilds.TryGetValue(guildId, out var state))
             return;
         await using var scope = scopes.CreateAsyncScope();

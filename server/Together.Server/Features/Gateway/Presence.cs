@@ -68,7 +68,8 @@ public sealed class PresencePublisher(PresenceTracker tracker, GuildStates guild
     public void Announce(long userId, bool forceOffline = false)
     {
         var (status, activities) = forceOffline ? ("offline", (IReadOnlyList<ActivityPayload>)[]) : tracker.Visible(userId);
-        var key = status + "|" + string.Join(",", activities.Select(a => a.Name));
+        // Everything others see: an activity whose type, state or url changed under the same name is news too.
+        var key = status + "|" + System.Text.Encoding.UTF8.GetString(Events.Serialize(activities));
         var previous = _announced.GetValueOrDefault(userId);
         if (previous == key || previous is null && status == "offline")
             return;

@@ -45,10 +45,12 @@ public sealed class ReadyBuilder(TogetherDb db, GuildStates states, PresenceTrac
     /// <summary>
     /// A guild as the member sees it: the channels they can view, every role, the members (all of
     /// them up to <paramref name="largeThreshold"/>, else only themselves; op 8 asks for the rest),
-    /// the online members' presences and the voice states.
+    /// the online members' presences and the voice states. As on Discord, without GUILD_PRESENCES
+    /// the members are only the user and those in voice channels, and there are no presences.
     /// </summary>
-    public async Task<byte[]?> GuildCreateAsync(long guildId, long userId, int largeThreshold, CancellationToken cancellationToken)
+    public async Task<byte[]?> GuildCreateAsync(long guildId, long userId, int largeThreshold, Intents intents, CancellationToken cancellationToken)
     {
+        var withPresences = (intents & Intents.GuildPresences) != 0;
         var guild = await db.Guilds.AsNoTracking().SingleOrDefaultAsync(g => g.Id == guildId, cancellationToken);
         if (guild is null)
             return null;
@@ -57,16 +59,16 @@ public sealed class ReadyBuilder(TogetherDb db, GuildStates states, PresenceTrac
         var channels = await db.Channels.AsNoTracking().Include(c => c.PermissionOverwrites).Where(c => c.GuildId == guildId).ToListAsync(cancellationToken);
         var memberCount = await db.GuildMembers.CountAsync(m => m.GuildId == guildId, cancellationToken);
         var large = memberCount > largeThreshold;
+        var voiceStates = await db.VoiceStates.AsNoTracking().Where(v => v.GuildId == guildId).ToListAsync(cancellationToken);
+        var voiceUsers = voiceStates.Select(v => v.UserId).ToList();
         var membersQuery = db.GuildMembers.AsNoTracking().Include(m => m.User).Include(m => m.Roles).Where(m => m.GuildId == guildId);
-        var members = large
-            ? await membersQuery.Where(m => m.UserId == userId).ToListAsync(cancellationToken)
+        var members = large || !withPresences
+            ? await membersQuery.Where(m => m.UserId == userId || (!large && voiceUsers.Contains(m.UserId))).OrderBy(m => m.UserId).ToListAsync(cancellationToken)
             : await membersQuery.OrderBy(m => m.UserId).ToListAsync(cancellationToken);
         var me = members.SingleOrDefault(m => m.UserId == userId);
         if (me is null)
             return null;
-        var voiceStates = await db.VoiceStates.AsNoTracking().Where(v => v.GuildId == guildId).ToListAsync(cancellationToken);
         // Server mute and deafen live on the member: whoever connects later must see them too.
-        var voiceUsers = voiceStates.Select(v => v.UserId).ToList();
         var moderated = await db.GuildMembers.AsNoTracking().Where(m => m.GuildId == guildId && voiceUsers.Contains(m.UserId))
             .Select(m => new { m.UserId, m.Deaf, m.Mute }).ToDictionaryAsync(m => m.UserId, cancellationToken);
 
@@ -80,8 +82,9 @@ public sealed class ReadyBuilder(TogetherDb db, GuildStates states, PresenceTrac
             .OrderBy(c => c.Position).ThenBy(c => c.Id)
             .Select(ChannelObject.From).ToList(), GatewayJson.Options);
         node["members"] = JsonSerializer.SerializeToNode(members.Select(m => MemberObject.From(m, time)).ToList(), GatewayJson.Options);
-        node["presences"] = JsonSerializer.SerializeToNode(members
-            .Select(m => presence.For(m.UserId, null)).Where(p => p.Status != "offline").ToList(), GatewayJson.Options);
+        node["presences"] = JsonSerializer.SerializeToNode(withPresences
+            ? members.Select(m => presence.For(m.UserId, null)).Where(p => p.Status != "offline").ToList()
+            : [], GatewayJson.Options);
         node["voice_states"] = JsonSerializer.SerializeToNode(voiceStates.Select(v => new
         {
             guild_id = v.GuildId.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -110,7 +113,8 @@ public sealed class ReadyBuilder(TogetherDb db, GuildStates states, PresenceTrac
     {
         if (states.TryGet(guildId, out _))
             await states.ReloadMemberAsync(guildId, userId, cancellationToken);
-        var payload = await GuildCreateAsync(guildId, userId, 250, cancellationToken);
+        // One payload for all the user's sessions, whatever their intents: the full one.
+        var payload = await GuildCreateAsync(guildId, userId, 250, Intents.GuildPresences, cancellationToken);
         return payload is null ? null : GuildEvents.GuildCreateFor(guildId, userId, payload);
     }
 

@@ -82,7 +82,7 @@ public sealed class Identify(
         }
         var opening = new List<(string, byte[])> { ("READY", ready) };
         foreach (var guildId in guildIds)
-            if (await builder.GuildCreateAsync(guildId, userId, threshold, cancellationToken) is { } guildCreate)
+            if (await builder.GuildCreateAsync(guildId, userId, threshold, session.Intents, cancellationToken) is { } guildCreate)
                 opening.Add(("GUILD_CREATE", guildCreate));
         session.Start(connection, opening);
         presence.Choose(userId, PresenceTracker.IsValidStatus(status) ? status! : "online", payload.Presence?.Activities ?? []);
@@ -124,7 +124,15 @@ public sealed class Resume(TokenService tokens, SessionRegistry sessions, Presen
             return;
         }
         var session = sessions.Find(payload.SessionId);
-        if (session is null || session.UserId != identity.Value.UserId.Value || !session.Resume(connection, payload.Seq.Value))
+        var outcome = session is null || session.UserId != identity.Value.UserId.Value
+            ? ResumeOutcome.Gone
+            : session.Resume(connection, payload.Seq.Value);
+        if (outcome == ResumeOutcome.InvalidSeq)
+        {
+            connection.Close(CloseCode.InvalidSeq, "Invalid seq.");
+            return;
+        }
+        if (outcome != ResumeOutcome.Resumed || session is null)
         {
             // d: false — the session is gone; the client must identify anew.
             connection.EnqueueOp(Gateway.Op.InvalidSession, "false"u8.ToArray());

@@ -41,6 +41,12 @@ public sealed class RequestGuildMembers(IServiceScopeFactory scopes, GuildStates
             connection.Close(CloseCode.DecodeError, "Invalid REQUEST_GUILD_MEMBERS payload.");
             return;
         }
+        // Discord's rules: the whole member list (no ids, empty query) needs GUILD_MEMBERS, and
+        // such a request without it gets no answer at all; presences need GUILD_PRESENCES, else
+        // they are left out as if not asked for.
+        if (userIds.Count == 0 && string.IsNullOrEmpty(payload.Query) && !session.Wants(Intents.GuildMembers))
+            return;
+        var withPresences = payload.Presences == true && session.Wants(Intents.GuildPresences);
         await using var scope = scopes.CreateAsyncScope();
         var builder = scope.ServiceProvider.GetRequiredService<ReadyBuilder>();
         foreach (var guildId in guildIds.Where(g => guilds.IsMember(g, session.UserId)))
@@ -56,7 +62,7 @@ public sealed class RequestGuildMembers(IServiceScopeFactory scopes, GuildStates
                     page.Select(m => MemberObject.From(m, time)).ToList(),
                     i, chunks,
                     i == 0 ? notFound : null,
-                    payload.Presences == true ? page.Select(m => presence.For(m.UserId, null)).Where(p => p.Status != "offline").ToList() : null,
+                    withPresences ? page.Select(m => presence.For(m.UserId, null)).Where(p => p.Status != "offline").ToList() : null,
                     payload.Nonce)));
             }
         }
