@@ -72,6 +72,8 @@ export interface GatewayGuild extends Guild {
   presences: PresenceUpdate[];
   voice_states?: VoiceState[];
   member_count?: number;
+  /** More members than IDENTIFY's large_threshold: `members` holds only us; ask with op 8. */
+  large?: boolean;
   joined_at?: string;
   unavailable?: boolean;
 }

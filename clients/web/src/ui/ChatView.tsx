@@ -57,12 +57,19 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
   const [loadError, setLoadError] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<StoredMessage | null>(null);
+  // Roving tabindex over the messages: one of them (the last focused, else the newest) is in the
+  // Tab order; arrow keys move between them, and a focused message shows its actions.
+  const [focusId, setFocusId] = useState<string | null>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const anchor = useRef<{ height: number; top: number; atBottom: boolean; older: boolean } | null>(null);
 
   useEffect(() => {
+    session.activeChannelId = channel.id;
     session.openChannel(channel.id).catch((e) => setLoadError(describeError(e)));
+    return () => {
+      if (session.activeChannelId === channel.id) session.activeChannelId = null;
+    };
   }, [channel.id, session]);
 
   const timeline = data.timelines.get(channel.id);

@@ -343,6 +343,8 @@ function Members({ guildId, perms }: { guildId: string; perms: bigint }) {
   useCollection(data.members);
   useCollection(data.roles);
   const { run, view } = useAction();
+  // The gateway may not have sent everyone yet (large guilds arrive in chunks): read them all.
+  useEffect(() => void run(() => session.loadAllMembers(guildId)), [guildId]); // eslint-disable-line react-hooks/exhaustive-deps
   const [confirm, setConfirm] = useState<{ user: string; action: 'kick' | 'ban' } | null>(null);
   const [optimistic, setOptimistic] = useState<Record<string, boolean>>({});
   const roles = [...data.roles.values()].filter((r) => r.guild_id === guildId && r.id !== guildId).sort((a, b) => b.position - a.position);

@@ -1,0 +1,142 @@
+// A server with more members than Discord's default large_threshold (50): everyone is listed with
+// their presence and role colour, in the member list and in Server Settings. The people are made
+// over REST (register, accept the invite); alice and bob use the web client.
+import { after, afterEach, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { request } from 'node:http';
+import { reportFailure, startStack } from './harness.mjs';
+
+const T = 20_000;
+const suffix = Date.now().toString(36).slice(-5);
+const PASSWORD = 'correct horse battery';
+const CROWD = 64; // bob is the first of them
+
+let stack;
+let alice;
+let bob;
+let guildId;
+let general;
+let inviteCode;
+const people = []; // { id, name, token }
+const consoleLines = [];
+
+/**
+ * One REST call. `from` picks the loopback source address (127.0.0.2, .3, …): the server limits
+ * registrations and invite accepts per IP, and a crowd of people from one address would be refused.
+ */
+function api(path, { method = 'GET', token, body, from = 1 } = {}) {
+  const url = new URL(`${stack.api}/api/v10${path}`);
+  const data = body ? JSON.stringify(body) : undefined;
+  return new Promise((resolve, reject) => {
+    const req = request({
+      host: url.hostname, port: url.port, path: url.pathname + url.search, method, localAddress: `127.0.0.${from}`,
+      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) },
+    }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (c) => (text += c));
+      res.on('end', () => {
+        if (res.statusCode >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
+        else resolve(text ? JSON.parse(text) : null);
+      });
+    });
+    req.on('error', reject);
+    req.end(data);
+  });
+}
+
+async function registerOverRest(name, from = 1) {
+  const a = await api('/auth/register', { method: 'POST', body: { username: name, password: PASSWORD }, from });
+  return { id: a.user_id, name, token: a.token, refreshToken: a.refresh_token, expiresIn: a.expires_in, from };
+}
+
+/** A browser page already logged in as `who` (the tokens put where the app keeps them). */
+async function openAs(who) {
+  const context = await stack.browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: stack.base });
+  const tokens = JSON.stringify({ token: who.token, refreshToken: who.refreshToken, userId: who.id, expiresAt: Date.now() + who.expiresIn * 1000 });
+  // Only the first time: a refresh later rotates them and must not be undone by a reload.
+  await context.addInitScript((t) => {
+    if (!localStorage.getItem('together.tokens')) localStorage.setItem('together.tokens', t);
+  }, tokens);
+  const page = await context.newPage();
+  page.setDefaultTimeout(T);
+  page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
+  page.on('console', (m) => {
+    if (m.type() === 'error') consoleLines.push(`console error: ${m.text()}`.slice(0, 300));
+  });
+  await page.goto('/');
+  return page;
+}
+
+before(async () => {
+  stack = await startStack();
+  const owner = await registerOverRest(`alice_${suffix}`);
+  const guild = await api('/guilds', { method: 'POST', token: owner.token, body: { name: 'Big Server' } });
+  guildId = guild.id;
+  const channels = await api(`/guilds/${guildId}/channels`, { token: owner.token });
+  general = channels.find((c) => c.type === 0);
+  inviteCode = (await api(`/channels/${general.id}/invites`, { method: 'POST', token: owner.token, body: { max_age: 0 } })).code;
+  for (let i = 0; i < CROWD; i += 8) {
+    // Eight people per source address: well under the per-IP limits.
+    const batch = await Promise.all(Array.from({ length: Math.min(8, CROWD - i) }, (_, k) =>
+      registerOverRest(`${i + k === 0 ? 'bob' : 'p' + String(i + k).padStart(2, '0')}_${suffix}`, 2 + i / 8)));
+    await Promise.all(batch.map((p) => api(`/invites/${inviteCode}`, { method: 'POST', token: p.token, from: p.from })));
+    people.push(...batch);
+  }
+  people.unshift(owner);
+});
+
+after(async () => {
+  await stack?.close();
+});
+
+afterEach((t) => reportFailure(t, {
+  stack, consoleLines, pages: { alice, bob }, prefix: 'members-',
+  describe: (page) => page.evaluate(() => ({
+    alerts: [...document.querySelectorAll('[role=alert]')].map((e) => e.textContent),
+    members: document.querySelectorAll('.member-pane .member').length,
+  })),
+}));
+
+test(`a server of ${CROWD + 1} lists everyone with presence and role colours`, async () => {
+  const [owner, bobUser, carol] = people;
+  // carol gets a red role, then speaks: her name is red on her message and in the list.
+  const role = await api(`/guilds/${guildId}/roles`, { method: 'POST', token: owner.token, body: { name: 'Red', color: 0xe91e63 } });
+  await api(`/guilds/${guildId}/members/${carol.id}/roles/${role.id}`, { method: 'PUT', token: owner.token });
+  await api(`/channels/${general.id}/messages`, { method: 'POST', token: carol.token, body: { content: 'hello from the crowd' } });
+
+  bob = await openAs(bobUser);
+  await bob.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
+  alice = await openAs(owner);
+  await alice.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
+  const pane = alice.locator('.member-pane');
+  await pane.getByRole('heading', { name: `Offline — ${CROWD + 1 - 2}` }).waitFor();
+  await pane.getByRole('heading', { name: 'Online — 2' }).waitFor();
+  assert.equal(await pane.locator('.member').count(), CROWD + 1);
+  // Presence: bob is online, and goes offline when he leaves.
+  await pane.locator('.member:not(.offline)', { hasText: bobUser.name }).waitFor();
+  await pane.locator('.member.offline', { hasText: people[40].name }).waitFor();
+  const red = 'rgb(233, 30, 99)';
+  const author = alice.locator('li.message', { hasText: 'hello from the crowd' }).locator('.author');
+  assert.equal(await author.evaluate((e) => getComputedStyle(e).color), red);
+  assert.equal(await pane.locator('.member', { hasText: carol.name }).locator('.member-name').evaluate((e) => getComputedStyle(e).color), red);
+  await bob.context().close();
+  bob = undefined;
+  await pane.locator('.member.offline', { hasText: bobUser.name }).waitFor();
+
+  // from: finds a member the client only knows from the list.
+  await alice.getByLabel('Search messages (from:, in:, has:)').fill(`from:${carol.name}`);
+  await alice.getByLabel('Search messages (from:, in:, has:)').press('Enter');
+  await alice.locator('.search-result', { hasText: 'hello from the crowd' }).waitFor();
+  await alice.getByRole('button', { name: 'Close search' }).click();
+});
+
+test('server settings list every member', async () => {
+  await alice.getByRole('button', { name: 'Server menu' }).click();
+  await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
+  await alice.getByRole('tab', { name: 'Members' }).click();
+  const rows = alice.locator('.settings-member');
+  await rows.nth(CROWD).waitFor();
+  assert.equal(await rows.count(), CROWD + 1);
+  await alice.keyboard.press('Escape');
+});
