@@ -1,10 +1,11 @@
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
 import { ChannelType, compareIds, type AuditLog, type Channel, type Invite, type Member, type Role } from '@together/shared';
 import { useSession } from '../context';
 import { useCollection } from '../state/collection';
 import { describeError } from '../session';
 import { EDITABLE, P, guildPermissions, has } from '../permissions';
 import { GuildIconEditor } from './ProfileSettings';
+import { useFocusTrap } from './focus';
 
 type Tab = 'overview' | 'channels' | 'roles' | 'members' | 'invites' | 'audit';
 
@@ -51,14 +52,35 @@ export function ServerSettings({ guildId, onClose }: { guildId: string; onClose:
   const perms = data.selfId ? guildPermissions(data, guildId, data.selfId) : 0n;
   const tabs = settingsTabs(perms);
   const [tab, setTab] = useState<Tab>(tabs[0]?.[0] ?? 'overview');
+  const ref = useRef<HTMLDivElement>(null);
+  const trap = useFocusTrap(ref);
   if (!guild) return null;
+  // Tabs as WAI-ARIA's tabs pattern: one tab in the Tab order, arrows (either axis: the list is a
+  // column on a computer and a row on a phone) and Home/End move and select.
+  const onTabKey = (e: KeyboardEvent) => {
+    const i = tabs.findIndex(([id]) => id === tab);
+    let j = -1;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowRight') j = (i + 1) % tabs.length;
+    else if (e.key === 'ArrowUp' || e.key === 'ArrowLeft') j = (i - 1 + tabs.length) % tabs.length;
+    else if (e.key === 'Home') j = 0;
+    else if (e.key === 'End') j = tabs.length - 1;
+    if (j < 0) return;
+    e.preventDefault();
+    setTab(tabs[j][0]);
+    document.getElementById(`tab-${tabs[j][0]}`)?.focus();
+  };
   return (
-    <div className="settings" role="dialog" aria-modal="true" aria-label={`${guild.name} settings`} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+    <div className="settings" role="dialog" aria-modal="true" aria-label={`${guild.name} settings`} ref={ref} onKeyDown={(e) => {
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        onClose();
+      } else trap(e);
+    }}>
       <nav className="settings-nav">
         <h2>{guild.name}</h2>
-        <div role="tablist" aria-orientation="vertical" aria-label="Settings sections">
+        <div role="tablist" aria-orientation="vertical" aria-label="Settings sections" onKeyDown={onTabKey}>
           {tabs.map(([id, label]) => (
-            <button key={id} role="tab" id={`tab-${id}`} aria-selected={tab === id} aria-controls="settings-panel" className={tab === id ? 'selected' : ''} onClick={() => setTab(id)}>
+            <button key={id} role="tab" id={`tab-${id}`} tabIndex={tab === id ? 0 : -1} aria-selected={tab === id} aria-controls="settings-panel" className={tab === id ? 'selected' : ''} onClick={() => setTab(id)}>
               {label}
             </button>
           ))}
