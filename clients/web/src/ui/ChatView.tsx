@@ -84,6 +84,7 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
   }
   const lastId = list.length ? list[list.length - 1].id : '';
   const firstId = list.length ? list[0].id : '';
+  const tabbableId = focusId && list.some((m) => m.id === focusId) ? focusId : lastId;
   const lastRealId = timeline?.ids.length ? timeline.ids[timeline.ids.length - 1] : '';
 
   // Reading the channel marks it read, including messages that arrive while it is open.
@@ -156,6 +157,7 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
         guildId={guildId}
         names={names}
         own={m.author.id === data.selfId}
+        tabbable={m.id === tabbableId}
         canManage={canManage}
         editing={editing === m.id}
         onReply={() => {
@@ -193,7 +195,37 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
         )}
         {timeline?.hasMore && <p className="loading-older">Loading older messages…</p>}
         {loadError && <p className="form-error" role="alert">{loadError}</p>}
-        <ol className="messages" aria-label={`Messages in #${channel.name}`} aria-live="polite" aria-relevant="additions">
+        <ol
+          className="messages"
+          aria-label={`Messages in #${channel.name}`}
+          aria-live="polite"
+          aria-relevant="additions"
+          onFocus={(e) => {
+            const key = (e.target as HTMLElement).closest<HTMLElement>('li.message')?.dataset.key;
+            if (key) setFocusId(key);
+          }}
+          onKeyDown={(e) => {
+            const row = e.target as HTMLElement;
+            if (!row.matches('li.message')) return;
+            const rows = [...e.currentTarget.querySelectorAll<HTMLElement>(':scope > li.message')];
+            const i = rows.indexOf(row);
+            let next: HTMLElement | undefined;
+            if (e.key === 'ArrowUp') next = rows[i - 1];
+            else if (e.key === 'ArrowDown') next = rows[i + 1];
+            else if (e.key === 'Home') next = rows[0];
+            else if (e.key === 'End') next = rows[rows.length - 1];
+            else if (e.key === 'Escape') {
+              e.preventDefault();
+              composerRef.current?.focus();
+              return;
+            } else return;
+            e.preventDefault();
+            if (next) {
+              next.focus();
+              next.scrollIntoView({ block: 'nearest' });
+            } else if (e.key === 'ArrowDown') composerRef.current?.focus();
+          }}
+        >
           {items}
         </ol>
       </div>
@@ -216,12 +248,14 @@ const MessageRow = memo(function MessageRow(props: {
   guildId: string;
   names: MentionNames;
   own: boolean;
+  tabbable: boolean;
   canManage: boolean;
   editing: boolean;
   setEditing: (on: boolean) => void;
   onReply: () => void;
 }) {
-  const { m, grouped, guildId, names, own, canManage, editing, setEditing, onReply } = props;
+  const { m, grouped, guildId, names, own, tabbable, canManage, editing, setEditing, onReply } = props;
+  const rowRef = useRef<HTMLLIElement>(null);
   const session = useSession();
   const { data } = session;
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -237,6 +271,7 @@ const MessageRow = memo(function MessageRow(props: {
 
   const react = (emoji: string) => {
     setPicker(false);
+    rowRef.current?.focus();
     session.toggleReaction(m.channel_id, m.id, emoji).catch((e) => setError(describeError(e)));
   };
 
@@ -244,7 +279,30 @@ const MessageRow = memo(function MessageRow(props: {
     <li
       className={`message${grouped ? ' grouped' : ''}${m.pending ? ` ${m.pending}` : ''}${mentioned ? ' mentioned' : ''}`}
       data-message-id={m.pending ? undefined : m.id}
+      data-key={m.id}
+      ref={rowRef}
+      tabIndex={tabbable ? 0 : -1}
       aria-label={`${author}, ${stamp.toLocaleString()}`}
+      aria-keyshortcuts={m.pending ? undefined : 'R E + P Delete'}
+      onKeyDown={(e) => {
+        // Discord's shortcuts on a focused message: R reply, E edit, + react, P pin, Delete/Backspace delete.
+        if (e.target !== e.currentTarget || m.pending || editing || e.ctrlKey || e.metaKey || e.altKey) return;
+        const k = e.key.toLowerCase();
+        if (k === 'r') onReply();
+        else if (k === 'e' && own) setEditing(true);
+        else if (k === '+' || k === '=') setPicker(true);
+        else if (k === 'p' && canManage) session.setPinned(m.channel_id, m.id, !m.pinned).catch((err) => setError(describeError(err)));
+        else if ((k === 'delete' || k === 'backspace') && (own || canManage)) setConfirmDelete(true);
+        else return;
+        e.preventDefault();
+      }}
+      onContextMenu={(e) => {
+        // A long press on a phone opens the message's actions (focus shows them), as Discord's sheet does.
+        if (window.matchMedia?.('(max-width: 760px)').matches && !(e.target as HTMLElement).closest('a, button, img, video, audio')) {
+          e.preventDefault();
+          rowRef.current?.focus();
+        }
+      }}
     >
       {!grouped && (
         <div className="message-header">
@@ -312,8 +370,15 @@ const MessageRow = memo(function MessageRow(props: {
       )}
       {picker && (
         <div className="emoji-picker" role="group" aria-label="Pick a reaction">
-          {QUICK_REACTIONS.map((e) => (
-            <button key={e} className="icon-button" aria-label={`React with ${e}`} onClick={() => react(e)}>{e}</button>
+          {QUICK_REACTIONS.map((e, i) => (
+            <button key={e} className="icon-button" aria-label={`React with ${e}`} autoFocus={i === 0} onClick={() => react(e)}
+              onKeyDown={(ev) => {
+                if (ev.key === 'Escape') {
+                  ev.stopPropagation();
+                  setPicker(false);
+                  rowRef.current?.focus();
+                }
+              }}>{e}</button>
           ))}
         </div>
       )}
@@ -330,7 +395,10 @@ const MessageRow = memo(function MessageRow(props: {
           >
             Delete
           </button>{' '}
-          <button onClick={() => setConfirmDelete(false)}>Cancel</button>
+          <button onClick={() => {
+            setConfirmDelete(false);
+            rowRef.current?.focus();
+          }}>Cancel</button>
         </div>
       )}
     </li>

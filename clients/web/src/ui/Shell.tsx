@@ -1,5 +1,5 @@
 import { MembersIcon, MenuIcon } from './icons';
-import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { ChannelType } from '@together/shared';
 import { useSession } from '../context';
 import { useCollection } from '../state/collection';
@@ -26,6 +26,12 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
   const [search, setSearch] = useState<string | null>(null);
   const [searchInput, setSearchInput] = useState('');
   const [dialog, setDialog] = useState<'none' | 'create' | 'join'>(pendingInvite ? 'join' : 'none');
+  // On a computer the member list is a column that the header button shows or hides (kept across
+  // reloads, as on Discord); on a phone it is a drawer.
+  const phone = useMediaQuery('(max-width: 760px)');
+  const [membersHidden, setMembersHidden] = useState(() => localStorage.getItem('together.ui.membersHidden') === '1');
+  useEffect(() => localStorage.setItem('together.ui.membersHidden', membersHidden ? '1' : '0'), [membersHidden]);
+  const membersShown = phone ? drawer === 'members' : !membersHidden;
 
   const guild = guildId ? data.guilds.get(guildId) : undefined;
   const channels = guild ? data.guildChannels(guild.id) : [];
@@ -79,7 +85,7 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
   };
 
   return (
-    <div className={`shell drawer-${drawer}`}>
+    <div className={`shell drawer-${drawer}${!phone && membersHidden && search === null ? ' members-hidden' : ''}`}>
       {gatewayState !== 'ready' && gatewayState !== 'idle' && (
         <div className="connection-banner" role="status">
           {gatewayState === 'stopped' ? 'Disconnected.' : 'Connecting…'}
@@ -132,8 +138,12 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
               className="icon-button members-toggle"
               aria-label="Show member list"
               aria-controls="member-pane"
-              aria-expanded={drawer === 'members'}
-              onClick={() => setDrawer(drawer === 'members' ? 'none' : 'members')}
+              aria-expanded={membersShown}
+              aria-pressed={phone ? undefined : membersShown}
+              onClick={() => {
+                if (phone) setDrawer(drawer === 'members' ? 'none' : 'members');
+                else setMembersHidden(!membersHidden);
+              }}
             >
               <MembersIcon />
             </button>
@@ -166,7 +176,7 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
           }}
         />
       ) : (
-        guild && <MemberList guildId={guild.id} />
+        guild && (phone || !membersHidden) && <MemberList guildId={guild.id} />
       )}
       {drawer !== 'none' && <div className="scrim" aria-hidden="true" onClick={() => setDrawer('none')} />}
       {dialog === 'create' && (
@@ -194,4 +204,13 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
       )}
     </div>
   );
+}
+
+function useMediaQuery(query: string): boolean {
+  const subscribe = useCallback((l: () => void) => {
+    const m = window.matchMedia(query);
+    m.addEventListener('change', l);
+    return () => m.removeEventListener('change', l);
+  }, [query]);
+  return useSyncExternalStore(subscribe, () => window.matchMedia(query).matches, () => false);
 }
