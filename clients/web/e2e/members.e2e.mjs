@@ -3,12 +3,10 @@
 // over REST (register, accept the invite); alice and bob use the web client.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { request } from 'node:http';
 import { reportFailure, startStack } from './harness.mjs';
+import * as rest from './rest.mjs';
 
-const T = 20_000;
 const suffix = Date.now().toString(36).slice(-5);
-const PASSWORD = 'correct horse battery';
 const CROWD = 64; // bob is the first of them
 
 let stack;
@@ -19,54 +17,9 @@ let general;
 let inviteCode;
 const people = []; // { id, name, token }
 const consoleLines = [];
-
-/**
- * One REST call. `from` picks the loopback source address (127.0.0.2, .3, …): the server limits
- * registrations and invite accepts per IP, and a crowd of people from one address would be refused.
- */
-function api(path, { method = 'GET', token, body, from = 1 } = {}) {
-  const url = new URL(`${stack.api}/api/v10${path}`);
-  const data = body ? JSON.stringify(body) : undefined;
-  return new Promise((resolve, reject) => {
-    const req = request({
-      host: url.hostname, port: url.port, path: url.pathname + url.search, method, localAddress: `127.0.0.${from}`,
-      headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(data ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(data) } : {}) },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (c) => (text += c));
-      res.on('end', () => {
-        if (res.statusCode >= 300) reject(new Error(`${method} ${path}: ${res.statusCode} ${text}`));
-        else resolve(text ? JSON.parse(text) : null);
-      });
-    });
-    req.on('error', reject);
-    req.end(data);
-  });
-}
-
-async function registerOverRest(name, from = 1) {
-  const a = await api('/auth/register', { method: 'POST', body: { username: name, password: PASSWORD }, from });
-  return { id: a.user_id, name, token: a.token, refreshToken: a.refresh_token, expiresIn: a.expires_in, from };
-}
-
-/** A browser page already logged in as `who` (the tokens put where the app keeps them). */
-async function openAs(who) {
-  const context = await stack.browser.newContext({ viewport: { width: 1280, height: 800 }, baseURL: stack.base });
-  const tokens = JSON.stringify({ token: who.token, refreshToken: who.refreshToken, userId: who.id, expiresAt: Date.now() + who.expiresIn * 1000 });
-  // Only the first time: a refresh later rotates them and must not be undone by a reload.
-  await context.addInitScript((t) => {
-    if (!localStorage.getItem('together.tokens')) localStorage.setItem('together.tokens', t);
-  }, tokens);
-  const page = await context.newPage();
-  page.setDefaultTimeout(T);
-  page.on('pageerror', (e) => console.log(`# page error: ${e.message}`));
-  page.on('console', (m) => {
-    if (m.type() === 'error') consoleLines.push(`console error: ${m.text()}`.slice(0, 300));
-  });
-  await page.goto('/');
-  return page;
-}
+const api = (path, o) => rest.api(stack, path, o);
+const registerOverRest = (name, from) => rest.registerOverRest(stack, name, from);
+const openAs = (who) => rest.openAs(stack, who, { consoleLines });
 
 before(async () => {
   stack = await startStack();
