@@ -3,10 +3,10 @@
 // delete and react; a reload keeps the session; the phone layout uses drawers.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { reportFailure, repoRoot, startStack } from './harness.mjs';
+import { reportFailure, repoRoot, startStack, webDir } from './harness.mjs';
 
 // Screenshots of the main screens: into docs/screenshots with UPDATE_SCREENSHOTS=1 (then commit
 // them), else into clients/web/e2e-artifacts/screenshots so a test run leaves the tree clean.
@@ -426,6 +426,27 @@ test('PWA: manifest with icons, service worker controls the app shell', async ()
     return (await c.keys()).map((r) => new URL(r.url).pathname);
   });
   assert.ok(cached.includes('/index.html'), `cached: ${cached.join(', ')}`);
+  // Every hashed asset of the build is precached at install, not only those this page loaded.
+  for (const f of readdirSync(join(webDir, 'dist/assets'))) assert.ok(cached.includes(`/assets/${f}`), `not precached: /assets/${f}`);
+  const manifestIcons = await alice.evaluate(async () => (await (await fetch('/manifest.webmanifest')).json()).icons);
+  const maskable = manifestIcons.find((i) => i.purpose === 'maskable');
+  assert.ok(maskable && !manifestIcons.some((i) => i !== maskable && i.src === maskable.src), 'the maskable icon is its own file');
+});
+
+test('PWA: offline, a reload starts the app from the cached shell', async () => {
+  await alice.context().setOffline(true);
+  try {
+    const res = await alice.reload();
+    assert.ok(res?.fromServiceWorker(), 'the page came from the service worker');
+    // The app itself runs (the shell, not the browser's offline page) and says it is connecting.
+    await alice.locator('.connection-banner', { hasText: 'Connecting…' }).waitFor();
+    await alice.getByRole('button', { name: 'Game Night' }).or(alice.locator('.shell')).first().waitFor();
+    await alice.screenshot({ path: join(shots, 'offline.png') });
+  } finally {
+    await alice.context().setOffline(false);
+  }
+  await alice.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor({ timeout: 40_000 });
+  await alice.locator('.connection-banner').waitFor({ state: 'detached', timeout: 40_000 });
 });
 
 test('phone width: sidebars are drawers', async () => {
