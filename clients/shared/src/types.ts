@@ -187,6 +187,11 @@ export interface PresenceUpdate {
   status: Status;
 }
 
+export interface Ban {
+  reason: string | null;
+  user: User;
+}
+
 export interface Invite {
   code: string;
   guild?: Pick<Guild, 'id' | 'name' | 'icon' | 'description'>;

@@ -93,3 +93,90 @@ test('server settings list every member', async () => {
   assert.equal(await rows.count(), CROWD + 1);
   await alice.keyboard.press('Escape');
 });
+
+test('bans: ban from Members, listed under Bans with a Revoke; after revoking, the person can join again', async () => {
+  const target = people[10];
+  await alice.getByRole('button', { name: 'Server menu' }).click();
+  await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
+  await alice.getByRole('tab', { name: 'Members' }).click();
+  const row = alice.locator('.settings-member', { has: alice.getByText(target.name, { exact: true }) });
+  await row.getByRole('button', { name: 'Ban' }).click();
+  await alice.getByRole('alertdialog', { name: `Ban ${target.name}?` }).getByRole('button', { name: 'Confirm' }).click();
+  await row.waitFor({ state: 'detached' });
+  await alice.getByRole('tab', { name: 'Bans' }).click();
+  const ban = alice.getByRole('listitem', { name: target.name });
+  await ban.waitFor();
+  // While banned the invite is refused.
+  await assert.rejects(api(`/invites/${inviteCode}`, { method: 'POST', token: target.token, from: target.from }), /40[03]/);
+  await ban.getByRole('button', { name: 'Revoke Ban' }).click();
+  await ban.waitFor({ state: 'detached' });
+  await alice.getByText('No bans.').waitFor();
+  await api(`/invites/${inviteCode}`, { method: 'POST', token: target.token, from: target.from });
+  await alice.locator('.member-pane .member', { hasText: target.name }).waitFor();
+});
+
+test('timeouts: a duration and a reason', async () => {
+  const target = people[11];
+  await alice.getByRole('tab', { name: 'Members' }).click();
+  const row = alice.locator('.settings-member', { has: alice.getByText(target.name, { exact: true }) });
+  await row.getByRole('button', { name: 'Timeout' }).click();
+  const form = alice.getByRole('form', { name: `Timeout ${target.name}` });
+  await form.getByLabel('Duration').selectOption({ label: '10 minutes' });
+  await form.getByLabel('Reason').fill('cool down');
+  await form.getByRole('button', { name: 'Timeout' }).click();
+  await row.getByText('timed out').waitFor();
+  const member = await api(`/guilds/${guildId}/members/${target.id}`, { token: people[0].token });
+  const left = Date.parse(member.communication_disabled_until) - Date.now();
+  assert.ok(left > 9 * 60_000 && left <= 10 * 60_000 + 5000, `timeout ends in ${left} ms`);
+  await alice.getByRole('tab', { name: 'Audit Log' }).click();
+  await alice.getByText('cool down').waitFor();
+});
+
+test('invites: created with a max age and a max number of uses', async () => {
+  await alice.getByRole('tab', { name: 'Invites' }).click();
+  const form = alice.getByRole('form', { name: 'Create invite' });
+  await form.getByLabel('Expire after').selectOption({ label: '1 hour' });
+  await form.getByLabel('Max number of uses').selectOption({ label: '5 uses' });
+  await form.getByRole('button', { name: 'Create Invite' }).click();
+  const code = await alice.locator('[data-invite-code]').getAttribute('data-invite-code');
+  const invite = (await api(`/guilds/${guildId}/invites`, { token: people[0].token })).find((i) => i.code === code);
+  assert.equal(invite.max_age, 3600);
+  assert.equal(invite.max_uses, 5);
+  await alice.locator('.settings-row', { hasText: code }).getByText(/0\/5 uses · until/).waitFor();
+  await alice.keyboard.press('Escape');
+});
+
+test('channels: a member overwrite (type 1) and a move to another category; a role shown separately', async () => {
+  const target = people[12];
+  const owner = people[0];
+  const category = await api(`/guilds/${guildId}/channels`, { method: 'POST', token: owner.token, body: { name: 'Archive', type: 4 } });
+  await alice.getByRole('button', { name: 'Server menu' }).click();
+  await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
+  await alice.getByRole('tab', { name: 'Channels' }).click();
+  await alice.getByRole('button', { name: 'Edit general', exact: true }).click();
+  await alice.getByLabel('Category').selectOption({ label: 'Archive' });
+  await alice.getByRole('button', { name: 'Save Changes' }).click();
+  await alice.getByLabel('Role or member to edit').selectOption({ label: target.name });
+  await alice.getByLabel('Send Messages: deny').check();
+  await alice.getByRole('button', { name: 'Save Permissions' }).click();
+  await alice.waitForFunction(() => document.querySelector('select[aria-label="Role or member to edit"] option:checked')?.textContent?.endsWith('•'));
+  const channel = (await api(`/guilds/${guildId}/channels`, { token: owner.token })).find((c) => c.id === general.id);
+  assert.equal(channel.parent_id, category.id);
+  const ow = channel.permission_overwrites.find((o) => o.id === target.id);
+  assert.equal(ow.type, 1);
+  assert.equal(BigInt(ow.deny) & (1n << 11n), 1n << 11n);
+
+  await alice.getByRole('tab', { name: 'Roles' }).click();
+  await alice.getByRole('button', { name: 'Edit Red' }).click();
+  await alice.getByLabel('Display role members separately from online members').check();
+  await alice.getByRole('form', { name: 'Edit role Red' }).getByRole('button', { name: 'Save Changes' }).click();
+  await assert.doesNotReject(async () => {
+    for (let i = 0; i < 50; i++) {
+      const roles = await api(`/guilds/${guildId}/roles`, { token: owner.token });
+      if (roles.find((r) => r.name === 'Red')?.hoist) return;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    throw new Error('hoist not saved');
+  });
+  await alice.keyboard.press('Escape');
+});
