@@ -273,6 +273,46 @@ test('search with from: and in: filters', async () => {
   await alice.getByRole('complementary', { name: 'Members' }).waitFor();
 });
 
+test('search: a result jumps to the message (around=) and highlights it; mentions show names; has:link', async () => {
+  const { guild, general } = await generalChannel(alice);
+  await alice.getByRole('button', { name: 'general', exact: true }).click();
+  const members = await api(alice, 'GET', `/guilds/${guild.id}/members?limit=100`);
+  const bobId = members.find((m) => m.user.username === BOB).user.id;
+  await api(alice, 'POST', `/channels/${general.id}/messages`, { content: `docs for <@${bobId}> at https://example.com/guide` });
+  // Only the newest page is loaded after a reload, so scroll-005 (below) is far from it.
+  await alice.reload();
+  await alice.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
+  const box = alice.getByLabel('Search messages (from:, in:, has:)');
+  const results = alice.getByRole('complementary', { name: 'Search results' });
+  await box.fill('has:link guide');
+  await box.press('Enter');
+  const hit = results.locator('.search-result', { hasText: 'example.com/guide' });
+  await hit.waitFor();
+  assert.equal((await hit.locator('.mention').textContent()).trim(), `@${BOB}`);
+
+  // An old message, far above what is loaded: a page around it replaces the view.
+  const around = [];
+  const onRequest = (r) => r.url().includes('around=') && around.push(r.url());
+  alice.on('request', onRequest);
+  await box.fill('scroll-005');
+  await box.press('Enter');
+  await results.getByRole('status').filter({ hasText: '1 result' }).waitFor();
+  await results.locator('.search-result', { hasText: 'scroll-005' }).click();
+  const row = messageRow(alice, 'scroll-005');
+  await alice.locator('li.message.highlight', { hasText: 'scroll-005' }).waitFor();
+  assert.ok(await row.evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    const view = el.closest('.message-scroller').getBoundingClientRect();
+    return box.top >= view.top && box.bottom <= view.bottom;
+  }), 'the message is scrolled into view');
+  assert.equal(around.length, 1);
+  alice.off('request', onRequest);
+  await alice.getByRole('button', { name: 'Jump to present' }).click();
+  await messageRow(alice, 'example.com/guide').waitFor();
+  await alice.getByRole('button', { name: 'Jump to present' }).waitFor({ state: 'detached' });
+  await results.getByRole('button', { name: 'Close search' }).click();
+});
+
 test('server settings: a coloured role, assigned to bob, opens the private channel; channels; audit log', async () => {
   await alice.getByRole('button', { name: 'Server menu' }).click();
   await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
@@ -287,7 +327,7 @@ test('server settings: a coloured role, assigned to bob, opens the private chann
 
   await settings.getByRole('tab', { name: 'Channels' }).click();
   await settings.getByRole('button', { name: 'Edit staff-only' }).click();
-  await settings.getByLabel('Role to edit').selectOption({ label: 'Mods' });
+  await settings.getByLabel('Role or member to edit').selectOption({ label: 'Mods' });
   await settings.getByLabel('View Channels: allow').check();
   await settings.getByRole('button', { name: 'Save Permissions' }).click();
   await settings.getByRole('button', { name: '← Back to channels' }).click();
@@ -330,7 +370,8 @@ test('pins by a moderator; a timed-out member cannot send', async () => {
   await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
   const settings = alice.getByRole('dialog', { name: 'Game Night settings' });
   await settings.getByRole('tab', { name: 'Members' }).click();
-  await settings.getByRole('listitem', { name: BOB }).getByRole('button', { name: 'Timeout 1 h' }).click();
+  await settings.getByRole('listitem', { name: BOB }).getByRole('button', { name: 'Timeout', exact: true }).click();
+  await settings.getByRole('form', { name: `Timeout ${BOB}` }).getByRole('button', { name: 'Timeout' }).click(); // 1 hour by default
   await bob.getByPlaceholder(/You are timed out until/).waitFor();
   assert.equal(await bob.getByLabel('Message #general').isDisabled(), true);
   await settings.getByRole('listitem', { name: BOB }).getByRole('button', { name: 'Remove Timeout' }).click();

@@ -200,6 +200,11 @@ export class Session {
     for (const id of [...this.data.timelines.keys()]) if (id !== open) this.dropHistory(id);
     const t = open ? this.data.timelines.get(open) : undefined;
     if (!open || !t?.ids.length) return;
+    if (t.hasNewer) {
+      // Reading old messages (a search result): start again from the present.
+      await this.jumpToPresent(open).catch(() => undefined);
+      return;
+    }
     const oldest = t.ids[0];
     const newest = t.ids[t.ids.length - 1];
     const got: Message[] = [];
@@ -280,7 +285,48 @@ export class Session {
     // Loaded already (a history dropped by a catch-up may keep unsent messages: ids empty, more to load).
     if (t && (t.ids.length || !t.hasMore)) return;
     const page = await this.rest.messages(channelId, { limit: PAGE });
+    // A jump to a search result may have loaded another window meanwhile: this page would follow a gap.
+    if (this.data.timelines.get(channelId)?.ids.length) return;
     this.data.addMessages(channelId, page, { older: true, hasMore: page.length === PAGE });
+  }
+
+  /**
+   * Show a message that may not be loaded (a search result): a page `around=` it replaces the
+   * channel's history, marked `hasNewer` when the channel has messages after that page.
+   */
+  async loadAround(channelId: Snowflake, messageId: Snowflake) {
+    if (this.data.timelines.get(channelId)?.ids.includes(messageId)) return;
+    const page = await this.rest.messages(channelId, { around: messageId, limit: PAGE });
+    const newest = page.reduce<Snowflake | null>((a, m) => (!a || compareIds(m.id, a) > 0 ? m.id : a), null);
+    const last = this.data.channels.get(channelId)?.last_message_id;
+    const hasNewer = !!newest && !!last && compareIds(last, newest) > 0;
+    this.dropHistory(channelId);
+    this.data.addMessages(channelId, page, { older: true, hasMore: true });
+    this.data.timelines.update(channelId, (t) => t && { ...t, hasNewer });
+  }
+
+  /** The page after the newest loaded message, while the window is not at the present. */
+  loadNewer(channelId: Snowflake): Promise<void> {
+    const key = `newer:${channelId}`;
+    const running = this.loadingOlder.get(key);
+    if (running) return running;
+    const t = this.data.timelines.get(channelId);
+    if (!t?.hasNewer || !t.ids.length) return Promise.resolve();
+    const p = this.rest
+      .messages(channelId, { after: t.ids[t.ids.length - 1], limit: PAGE })
+      .then((page) => {
+        this.data.addMessages(channelId, page);
+        if (page.length < PAGE) this.data.timelines.update(channelId, (x) => x && { ...x, hasNewer: false });
+      })
+      .finally(() => this.loadingOlder.delete(key));
+    this.loadingOlder.set(key, p);
+    return p;
+  }
+
+  /** Back to the newest messages after reading around an old one. */
+  async jumpToPresent(channelId: Snowflake) {
+    this.dropHistory(channelId);
+    await this.openChannel(channelId);
   }
 
   /** The page before the oldest loaded message (keyset paging with `before=`). */
@@ -304,6 +350,8 @@ export class Session {
   async send(channelId: Snowflake, content: string, retryNonce?: string, replyTo?: Snowflake) {
     const nonce = retryNonce ?? makeNonce();
     const key = `pending:${nonce}`;
+    // Sending while reading old messages goes back to the present, as on Discord.
+    if (this.data.timelines.get(channelId)?.hasNewer) void this.jumpToPresent(channelId).catch(() => undefined);
     const local = this.data.localMessage(channelId, content, nonce, replyTo);
     this.data.messages.set(key, local);
     this.data.timelines.update(channelId, (t) => {

@@ -169,6 +169,26 @@ describe('session', () => {
     expect(s.data.messages.has('20')).toBe(false);
   });
 
+  test('a jump loads the page around a message; live messages wait until the window reaches the present', async () => {
+    const { s, calls } = session((url) => {
+      const q = new URL(url, 'http://x').searchParams;
+      if (q.get('around')) return json(200, [msg(12), msg(11), msg(10)]);
+      if (q.get('after')) return json(200, [msg(14), msg(13)]);
+      return json(200, [msg(99)]);
+    });
+    applyDispatch(s.data, 'CHANNEL_CREATE', { id: 'c', type: 0, name: 'c', position: 0, guild_id: 'g', last_message_id: '99' });
+    s.data.addMessages('c', [msg(98), msg(99)]);
+    await s.loadAround('c', '11');
+    expect(s.data.timelines.get('c')).toMatchObject({ ids: ['10', '11', '12'], hasNewer: true });
+    applyDispatch(s.data, 'MESSAGE_CREATE', msg(100));
+    expect(s.data.timelines.get('c')!.ids).toEqual(['10', '11', '12']); // not after a gap
+    await s.loadNewer('c');
+    expect(s.data.timelines.get('c')).toMatchObject({ ids: ['10', '11', '12', '13', '14'], hasNewer: false });
+    await s.jumpToPresent('c');
+    expect(s.data.timelines.get('c')!.ids).toEqual(['99']);
+    expect(calls.map((c) => c.split('?')[1])).toEqual(['around=11&limit=50', 'after=12&limit=50', 'limit=50']);
+  });
+
   test('describeError speaks plainly', () => {
     expect(describeError(new TypeError('boom'))).toBe('boom');
   });

@@ -24,7 +24,7 @@ function sameDay(a: number, b: number) {
   return x.getFullYear() === y.getFullYear() && x.getMonth() === y.getMonth() && x.getDate() === y.getDate();
 }
 
-function mentionNames(data: ServerData, guildId: string): MentionNames {
+export function mentionNames(data: ServerData, guildId: string): MentionNames {
   return {
     user: (id) => data.displayName(id, guildId),
     channel: (id) => data.channels.get(id)?.name ?? 'unknown',
@@ -35,7 +35,10 @@ function mentionNames(data: ServerData, guildId: string): MentionNames {
   };
 }
 
-export function ChatView({ channel, guildId, drafts }: { channel: Channel; guildId: string; drafts: Map<string, string> }) {
+/** A request to show one message (a search result); `n` tells repeated clicks on the same one apart. */
+export type JumpTarget = { id: string; n: number };
+
+export function ChatView({ channel, guildId, drafts, jumpTo }: { channel: Channel; guildId: string; drafts: Map<string, string>; jumpTo?: JumpTarget | null }) {
   const session = useSession();
   const { data } = session;
   useCollection(data.timelines);
@@ -60,6 +63,9 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
   // Roving tabindex over the messages: one of them (the last focused, else the newest) is in the
   // Tab order; arrow keys move between them, and a focused message shows its actions.
   const [focusId, setFocusId] = useState<string | null>(null);
+  const [highlightId, setHighlightId] = useState<string | null>(null);
+  const [jumps, setJumps] = useState(0);
+  const scrollTo = useRef<string | null>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const anchor = useRef<{ height: number; top: number; atBottom: boolean; older: boolean } | null>(null);
@@ -71,6 +77,24 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
       if (session.activeChannelId === channel.id) session.activeChannelId = null;
     };
   }, [channel.id, session]);
+
+  // Jump to a message: load the page around it if needed, scroll it to the middle, highlight it.
+  useEffect(() => {
+    if (!jumpTo) return;
+    let live = true;
+    session.loadAround(channel.id, jumpTo.id).then(() => {
+      if (!live) return;
+      scrollTo.current = jumpTo.id;
+      setJumps((n) => n + 1);
+      setHighlightId(jumpTo.id);
+      setFocusId(jumpTo.id);
+    }, (e) => setLoadError(describeError(e)));
+    const t = setTimeout(() => live && setHighlightId(null), 4000);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [jumpTo, channel.id, session]);
 
   const timeline = data.timelines.get(channel.id);
   const list: StoredMessage[] = [];
@@ -101,7 +125,14 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
     if (a?.older) el.scrollTop = a.top + (el.scrollHeight - a.height);
     else if (!a || a.atBottom) el.scrollTop = el.scrollHeight;
     anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: true, older: false };
-  }, [lastId, firstId, list.length]);
+    const target = scrollTo.current && el.querySelector<HTMLElement>(`li.message[data-key="${scrollTo.current}"]`);
+    if (target) {
+      scrollTo.current = null;
+      target.scrollIntoView({ block: 'center' });
+      target.focus({ preventScroll: true });
+      anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: false, older: false };
+    }
+  }, [lastId, firstId, list.length, jumps]);
 
   // The list's box changes size without new messages too: the upload tray or reply bar opens
   // under it, a player's controls appear. Whoever was at the bottom stays there. "At the bottom"
@@ -128,7 +159,10 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
     const el = listRef.current;
     if (!el) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-    anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom, older: false };
+    anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: atBottom && !timeline?.hasNewer, older: false };
+    if (el.scrollHeight - el.scrollTop - el.clientHeight < 300 && timeline?.hasNewer) {
+      session.loadNewer(channel.id).catch((e) => setLoadError(describeError(e)));
+    }
     if (el.scrollTop < 300 && timeline?.hasMore) {
       anchor.current.older = true;
       session.loadOlder(channel.id).catch((e) => setLoadError(describeError(e)));
@@ -158,6 +192,7 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
         names={names}
         own={m.author.id === data.selfId}
         tabbable={m.id === tabbableId}
+        highlighted={m.id === highlightId}
         canManage={canManage}
         editing={editing === m.id}
         onReply={() => {
@@ -229,6 +264,12 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
           {items}
         </ol>
       </div>
+      {timeline?.hasNewer && (
+        <div className="jump-bar">
+          <span>You are viewing older messages</span>
+          <button className="link" onClick={() => session.jumpToPresent(channel.id).catch((e) => setLoadError(describeError(e)))}>Jump to present</button>
+        </div>
+      )}
       <div className="chat-tools">
         <button className="link" aria-expanded={pinsOpen} onClick={() => setPinsOpen(!pinsOpen)}>Pinned messages</button>
       </div>
@@ -249,12 +290,13 @@ const MessageRow = memo(function MessageRow(props: {
   names: MentionNames;
   own: boolean;
   tabbable: boolean;
+  highlighted?: boolean;
   canManage: boolean;
   editing: boolean;
   setEditing: (on: boolean) => void;
   onReply: () => void;
 }) {
-  const { m, grouped, guildId, names, own, tabbable, canManage, editing, setEditing, onReply } = props;
+  const { m, grouped, guildId, names, own, tabbable, highlighted, canManage, editing, setEditing, onReply } = props;
   const rowRef = useRef<HTMLLIElement>(null);
   const session = useSession();
   const { data } = session;
@@ -277,7 +319,7 @@ const MessageRow = memo(function MessageRow(props: {
 
   return (
     <li
-      className={`message${grouped ? ' grouped' : ''}${m.pending ? ` ${m.pending}` : ''}${mentioned ? ' mentioned' : ''}`}
+      className={`message${grouped ? ' grouped' : ''}${m.pending ? ` ${m.pending}` : ''}${mentioned ? ' mentioned' : ''}${highlighted ? ' highlight' : ''}`}
       data-message-id={m.pending ? undefined : m.id}
       data-key={m.id}
       ref={rowRef}

@@ -5,7 +5,7 @@ import { useSession } from '../context';
 import { useCollection } from '../state/collection';
 import { ServerRail } from './ServerRail';
 import { ChannelSidebar, sidebarOrder } from './ChannelSidebar';
-import { ChatView } from './ChatView';
+import { ChatView, type JumpTarget } from './ChatView';
 import { MemberList } from './MemberList';
 import { JoinDialog, CreateDialog } from './Dialogs';
 import { SearchPanel } from './SearchPanel';
@@ -25,6 +25,7 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
   const drafts = useMemo(() => new Map<string, string>(), []);
   const [search, setSearch] = useState<string | null>(null);
   const [searchInput, setSearchInput] = useState('');
+  const [jump, setJump] = useState<(JumpTarget & { channelId: string }) | null>(null);
   const [dialog, setDialog] = useState<'none' | 'create' | 'join'>(pendingInvite ? 'join' : 'none');
   // On a computer the member list is a column that the header button shows or hides (kept across
   // reloads, as on Discord); on a phone it is a drawer.
@@ -81,6 +82,8 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
   };
   const selectChannel = (id: string) => {
     if (guild) setChannelByGuild((m) => ({ ...m, [guild.id]: id }));
+    // A jump belongs to the click on a search result, not to later visits of that channel.
+    setJump(null);
     setDrawer('none');
   };
 
@@ -150,7 +153,7 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
           )}
         </header>
         {channel && guild ? (
-          <ChatView key={channel.id} channel={channel} guildId={guild.id} drafts={drafts} />
+          <ChatView key={channel.id} channel={channel} guildId={guild.id} drafts={drafts} jumpTo={jump?.channelId === channel.id ? jump : null} />
         ) : !session.everReady ? (
           <div className="empty-state" role="status"><p>Loading…</p></div>
         ) : (
@@ -171,8 +174,9 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
             setSearch(null);
             setDrawer('none');
           }}
-          onOpen={(id) => {
-            selectChannel(id);
+          onOpen={(channelId, id) => {
+            selectChannel(channelId);
+            setJump({ channelId, id, n: Date.now() });
           }}
         />
       ) : (
