@@ -1,13 +1,14 @@
-// A server with more members than Discord's default large_threshold (50): everyone is listed with
-// their presence and role colour, in the member list and in Server Settings. The people are made
-// over REST (register, accept the invite); alice and bob use the web client.
+// A server over the client's large_threshold (250), so GUILD_CREATE lists only alice and the rest
+// come through op 8: everyone is listed with their presence and role colour, in the member list
+// and in Server Settings; then the moderation settings (bans, timeouts, invites, overwrites).
+// The people are made over REST (register, accept the invite); alice and bob use the web client.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { reportFailure, startStack } from './harness.mjs';
 import * as rest from './rest.mjs';
 
 const suffix = Date.now().toString(36).slice(-5);
-const CROWD = 64; // bob is the first of them
+const CROWD = 256; // bob is the first of them; with alice 257, over the client's large_threshold (250)
 
 let stack;
 let alice;
@@ -32,7 +33,7 @@ before(async () => {
   for (let i = 0; i < CROWD; i += 8) {
     // Eight people per source address: well under the per-IP limits.
     const batch = await Promise.all(Array.from({ length: Math.min(8, CROWD - i) }, (_, k) =>
-      registerOverRest(`${i + k === 0 ? 'bob' : 'p' + String(i + k).padStart(2, '0')}_${suffix}`, 2 + i / 8)));
+      registerOverRest(`${i + k === 0 ? 'bob' : 'p' + String(i + k).padStart(3, '0')}_${suffix}`, 2 + i / 8)));
     await Promise.all(batch.map((p) => api(`/invites/${inviteCode}`, { method: 'POST', token: p.token, from: p.from })));
     people.push(...batch);
   }
@@ -66,6 +67,11 @@ test(`a server of ${CROWD + 1} lists everyone with presence and role colours`, a
   await pane.getByRole('heading', { name: `Offline — ${CROWD + 1 - 2}` }).waitFor();
   await pane.getByRole('heading', { name: 'Online — 2' }).waitFor();
   assert.equal(await pane.locator('.member').count(), CROWD + 1);
+  // The guild arrived large (only alice in GUILD_CREATE): everyone else came through op 8.
+  const asked = alice.gatewaySent.filter((p) => p.op === 8 && p.d.guild_id === guildId && p.d.query === '' && p.d.limit === 0);
+  assert.equal(asked.length, 1, JSON.stringify(alice.gatewaySent.filter((p) => p.op === 8)));
+  assert.equal(asked[0].d.presences, true);
+  assert.equal(alice.gatewaySent.find((p) => p.op === 2).d.large_threshold, 250);
   // Presence: bob is online, and goes offline when he leaves.
   await pane.locator('.member:not(.offline)', { hasText: bobUser.name }).waitFor();
   await pane.locator('.member.offline', { hasText: people[40].name }).waitFor();

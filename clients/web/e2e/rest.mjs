@@ -48,6 +48,15 @@ export async function openAs(stack, who, { viewport = { width: 1280, height: 800
   page.on('console', (m) => {
     if (m.type() === 'error') consoleLines.push(`console error: ${m.text()}`.slice(0, 300));
   });
+  // What the client sends on the gateway, for tests that check an opcode went out.
+  page.gatewaySent = [];
+  page.on('websocket', (ws) => ws.on('framesent', (f) => {
+    try {
+      page.gatewaySent.push(JSON.parse(String(f.payload)));
+    } catch {
+      // not JSON: ignore
+    }
+  }));
   await page.goto('/');
   return page;
 }
