@@ -22,13 +22,16 @@ function chunk(type, data) {
   return Buffer.concat([len, td, crc]);
 }
 
-function icon(size) {
-  const s = size / 512;
+// `scale` < 1 draws the rings smaller around the centre: the maskable icon keeps them inside the
+// safe zone (a centred circle of 40 % radius) with room to spare, whatever mask a launcher applies.
+function icon(size, scale = 1) {
+  const s = (size / 512) * scale;
+  const shift = (512 - 512 * scale) / 2;
   const rows = [];
   for (let y = 0; y < size; y++) {
     const row = Buffer.alloc(1 + size * 4);
     for (let x = 0; x < size; x++) {
-      const px = (x + 0.5) / s, py = (y + 0.5) / s;
+      const px = (x + 0.5) / s - shift / scale, py = (y + 0.5) / s - shift / scale;
       const ring = (cx) => Math.abs(Math.hypot(px - cx, py - 256) - 92) < 20;
       const white = ring(196) || ring(316);
       const o = 1 + x * 4;
@@ -48,3 +51,4 @@ function icon(size) {
 }
 
 for (const size of [192, 512]) writeFileSync(new URL(`./public/icon-${size}.png`, import.meta.url), icon(size));
+writeFileSync(new URL('./public/icon-maskable-512.png', import.meta.url), icon(512, 0.7));

@@ -67,6 +67,11 @@ export interface GatewayOptions {
   /** Resolves to a valid access token (refreshing when needed). */
   token: () => Promise<string>;
   intents?: number;
+  /**
+   * Guilds with more members than this arrive "large": GUILD_CREATE lists only us and the rest
+   * comes on request (op 8). Discord's maximum, 250, by default.
+   */
+  largeThreshold?: number;
   socket?: SocketFactory;
   random?: () => number;
   /** Give up on a connection that sends no HELLO within this many ms. */
@@ -266,6 +271,7 @@ export class GatewayClient {
           this.send(Op.Identify, {
             token,
             intents: this.o.intents ?? DEFAULT_INTENTS,
+            large_threshold: this.o.largeThreshold ?? 250,
             properties: { os: 'web', browser: 'together-web', device: 'together-web' },
             presence: { status: this.o.presence?.status ?? 'online', since: null, activities: [], afk: false },
           });

@@ -1,7 +1,7 @@
 import { ApiError, NetworkError, RateLimitError, errorFromBody } from './errors';
 import type { TokenStore, Tokens } from './tokens';
 import type {
-  AuditLog, AuthResponse, Channel, Guild, Invite, Member, Message, Role, Snowflake, User,
+  Ban, AuditLog, AuthResponse, Channel, Guild, Invite, Member, Message, Role, Snowflake, User,
 } from './types';
 import { buildMessageForm, type MessagePayload, type OutgoingFile } from './files';
 import { UploadNetworkError, xhrUpload, type UploadFn } from './upload';
@@ -296,6 +296,13 @@ export class RestClient {
   }
   ban(guildId: Snowflake, userId: Snowflake, deleteMessageSeconds = 0, reason?: string) {
     return this.request<void>('PUT', `/guilds/${guildId}/bans/${userId}`, { body: { delete_message_seconds: deleteMessageSeconds }, headers: auditReason(reason) });
+  }
+  /** Banned users, by user id (`after=` pages, up to 1000). */
+  bans(guildId: Snowflake, q: { limit?: number; after?: Snowflake } = {}) {
+    return this.request<Ban[]>('GET', `/guilds/${guildId}/bans`, { query: { limit: q.limit ?? 1000, after: q.after } });
+  }
+  unban(guildId: Snowflake, userId: Snowflake, reason?: string) {
+    return this.request<void>('DELETE', `/guilds/${guildId}/bans/${userId}`, { headers: auditReason(reason) });
   }
   guildInvites(guildId: Snowflake) {
     return this.request<Invite[]>('GET', `/guilds/${guildId}/invites`);

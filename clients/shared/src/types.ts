@@ -72,6 +72,8 @@ export interface GatewayGuild extends Guild {
   presences: PresenceUpdate[];
   voice_states?: VoiceState[];
   member_count?: number;
+  /** More members than IDENTIFY's large_threshold: `members` holds only us; ask with op 8. */
+  large?: boolean;
   joined_at?: string;
   unavailable?: boolean;
 }
@@ -183,6 +185,11 @@ export interface PresenceUpdate {
   user: { id: Snowflake } & Partial<User>;
   guild_id?: Snowflake;
   status: Status;
+}
+
+export interface Ban {
+  reason: string | null;
+  user: User;
 }
 
 export interface Invite {

@@ -1,5 +1,5 @@
 import { afterEach, beforeEach, describe, expect, test, vi } from 'vitest';
-import { GatewayClient, Op, catchUpMessages, compareIds, type GatewayListeners, type Message, type SocketLike } from '../src';
+import { GatewayClient, Intents, Op, catchUpMessages, compareIds, type GatewayListeners, type Message, type SocketLike } from '../src';
 
 /** A fake WebSocket: records what the client sends and lets the test play the server. */
 class FakeSocket implements SocketLike {
@@ -83,6 +83,9 @@ describe('gateway', () => {
     expect(ws.sent[0].op).toBe(Op.Identify);
     expect(ws.sent[0].d).toMatchObject({ token: 'tok', properties: { browser: 'together-web' } });
     expect(typeof ws.sent[0].d.intents).toBe('number');
+    // Member lists and presences need GUILD_MEMBERS and GUILD_PRESENCES; large guilds start at 250.
+    expect(ws.sent[0].d.intents & (Intents.GuildMembers | Intents.GuildPresences)).toBe(Intents.GuildMembers | Intents.GuildPresences);
+    expect(ws.sent[0].d.large_threshold).toBe(250);
     expect(ready).toHaveBeenCalledWith(expect.objectContaining({ session_id: 'sess1' }), false);
     expect(g.state).toBe('ready');
   });

@@ -3,10 +3,10 @@
 // delete and react; a reload keeps the session; the phone layout uses drawers.
 import { after, afterEach, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { reportFailure, repoRoot, startStack } from './harness.mjs';
+import { reportFailure, repoRoot, startStack, webDir } from './harness.mjs';
 
 // Screenshots of the main screens: into docs/screenshots with UPDATE_SCREENSHOTS=1 (then commit
 // them), else into clients/web/e2e-artifacts/screenshots so a test run leaves the tree clean.
@@ -273,6 +273,46 @@ test('search with from: and in: filters', async () => {
   await alice.getByRole('complementary', { name: 'Members' }).waitFor();
 });
 
+test('search: a result jumps to the message (around=) and highlights it; mentions show names; has:link', async () => {
+  const { guild, general } = await generalChannel(alice);
+  await alice.getByRole('button', { name: 'general', exact: true }).click();
+  const members = await api(alice, 'GET', `/guilds/${guild.id}/members?limit=100`);
+  const bobId = members.find((m) => m.user.username === BOB).user.id;
+  await api(alice, 'POST', `/channels/${general.id}/messages`, { content: `docs for <@${bobId}> at https://example.com/guide` });
+  // Only the newest page is loaded after a reload, so scroll-005 (below) is far from it.
+  await alice.reload();
+  await alice.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor();
+  const box = alice.getByLabel('Search messages (from:, in:, has:)');
+  const results = alice.getByRole('complementary', { name: 'Search results' });
+  await box.fill('has:link guide');
+  await box.press('Enter');
+  const hit = results.locator('.search-result', { hasText: 'example.com/guide' });
+  await hit.waitFor();
+  assert.equal((await hit.locator('.mention').textContent()).trim(), `@${BOB}`);
+
+  // An old message, far above what is loaded: a page around it replaces the view.
+  const around = [];
+  const onRequest = (r) => r.url().includes('around=') && around.push(r.url());
+  alice.on('request', onRequest);
+  await box.fill('scroll-005');
+  await box.press('Enter');
+  await results.getByRole('status').filter({ hasText: '1 result' }).waitFor();
+  await results.locator('.search-result', { hasText: 'scroll-005' }).click();
+  const row = messageRow(alice, 'scroll-005');
+  await alice.locator('li.message.highlight', { hasText: 'scroll-005' }).waitFor();
+  assert.ok(await row.evaluate((el) => {
+    const box = el.getBoundingClientRect();
+    const view = el.closest('.message-scroller').getBoundingClientRect();
+    return box.top >= view.top && box.bottom <= view.bottom;
+  }), 'the message is scrolled into view');
+  assert.equal(around.length, 1);
+  alice.off('request', onRequest);
+  await alice.getByRole('button', { name: 'Jump to present' }).click();
+  await messageRow(alice, 'example.com/guide').waitFor();
+  await alice.getByRole('button', { name: 'Jump to present' }).waitFor({ state: 'detached' });
+  await results.getByRole('button', { name: 'Close search' }).click();
+});
+
 test('server settings: a coloured role, assigned to bob, opens the private channel; channels; audit log', async () => {
   await alice.getByRole('button', { name: 'Server menu' }).click();
   await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
@@ -287,7 +327,7 @@ test('server settings: a coloured role, assigned to bob, opens the private chann
 
   await settings.getByRole('tab', { name: 'Channels' }).click();
   await settings.getByRole('button', { name: 'Edit staff-only' }).click();
-  await settings.getByLabel('Role to edit').selectOption({ label: 'Mods' });
+  await settings.getByLabel('Role or member to edit').selectOption({ label: 'Mods' });
   await settings.getByLabel('View Channels: allow').check();
   await settings.getByRole('button', { name: 'Save Permissions' }).click();
   await settings.getByRole('button', { name: '← Back to channels' }).click();
@@ -330,7 +370,8 @@ test('pins by a moderator; a timed-out member cannot send', async () => {
   await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
   const settings = alice.getByRole('dialog', { name: 'Game Night settings' });
   await settings.getByRole('tab', { name: 'Members' }).click();
-  await settings.getByRole('listitem', { name: BOB }).getByRole('button', { name: 'Timeout 1 h' }).click();
+  await settings.getByRole('listitem', { name: BOB }).getByRole('button', { name: 'Timeout', exact: true }).click();
+  await settings.getByRole('form', { name: `Timeout ${BOB}` }).getByRole('button', { name: 'Timeout' }).click(); // 1 hour by default
   await bob.getByPlaceholder(/You are timed out until/).waitFor();
   assert.equal(await bob.getByLabel('Message #general').isDisabled(), true);
   await settings.getByRole('listitem', { name: BOB }).getByRole('button', { name: 'Remove Timeout' }).click();
@@ -426,6 +467,27 @@ test('PWA: manifest with icons, service worker controls the app shell', async ()
     return (await c.keys()).map((r) => new URL(r.url).pathname);
   });
   assert.ok(cached.includes('/index.html'), `cached: ${cached.join(', ')}`);
+  // Every hashed asset of the build is precached at install, not only those this page loaded.
+  for (const f of readdirSync(join(webDir, 'dist/assets'))) assert.ok(cached.includes(`/assets/${f}`), `not precached: /assets/${f}`);
+  const manifestIcons = await alice.evaluate(async () => (await (await fetch('/manifest.webmanifest')).json()).icons);
+  const maskable = manifestIcons.find((i) => i.purpose === 'maskable');
+  assert.ok(maskable && !manifestIcons.some((i) => i !== maskable && i.src === maskable.src), 'the maskable icon is its own file');
+});
+
+test('PWA: offline, a reload starts the app from the cached shell', async () => {
+  await alice.context().setOffline(true);
+  try {
+    const res = await alice.reload();
+    assert.ok(res?.fromServiceWorker(), 'the page came from the service worker');
+    // The app itself runs (the shell, not the browser's offline page) and says it is connecting.
+    await alice.locator('.connection-banner', { hasText: 'Connecting…' }).waitFor();
+    await alice.getByRole('button', { name: 'Game Night' }).or(alice.locator('.shell')).first().waitFor();
+    await alice.screenshot({ path: join(shots, 'offline.png') });
+  } finally {
+    await alice.context().setOffline(false);
+  }
+  await alice.getByRole('heading', { level: 2, name: 'general', exact: true }).waitFor({ timeout: 40_000 });
+  await alice.locator('.connection-banner').waitFor({ state: 'detached', timeout: 40_000 });
 });
 
 test('phone width: sidebars are drawers', async () => {

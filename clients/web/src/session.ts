@@ -1,5 +1,5 @@
 import {
-  ApiError, GatewayClient, Op, type KeyValueStorage, RateLimitError, RestClient, catchUpMessages, type GatewayState, type Message,
+  ApiError, GatewayClient, Op, type GatewayGuild, type KeyValueStorage, RateLimitError, RestClient, compareIds, type GatewayState, type Message,
   type Snowflake, type Status,
 } from '@together/shared';
 import { ServerData } from './state/data';
@@ -57,6 +57,7 @@ export class Session {
   private readonly loadingOlder = new Map<Snowflake, Promise<void>>();
   private lastTyping = new Map<Snowflake, number>();
   private readonly requestedMembers = new Set<string>();
+  private readonly memberLoads = new Map<Snowflake, Promise<void>>();
   private readonly storage: KeyValueStorage;
 
   constructor(readonly rest: RestClient, private readonly onLoggedOut: () => void, storage: KeyValueStorage = memoryStorage()) {
@@ -103,6 +104,11 @@ export class Session {
               this.gateway.send(Op.RequestGuildMembers, { guild_id: m.guild_id, user_ids: [m.user.id], presences: true, limit: 1 });
             }
           }
+          // A large guild's GUILD_CREATE lists only us: ask for everyone with their presences, as
+          // Discord clients do (query "" and limit 0 = all; GUILD_MEMBERS_CHUNKs, merged by the switch).
+          if (t === 'GUILD_CREATE' && (d as GatewayGuild).large && !(d as GatewayGuild).unavailable) {
+            this.gateway.send(Op.RequestGuildMembers, { guild_id: (d as GatewayGuild).id, query: '', limit: 0, presences: true });
+          }
           // Voice states carry no member here, and a large guild's GUILD_CREATE lists only us:
           // ask for whoever is in voice but unknown, so the sidebar shows names, not "Unknown user".
           if (t === 'GUILD_CREATE' || t === 'VOICE_STATE_UPDATE') this.requestVoiceMembers((d as { id?: Snowflake; guild_id?: Snowflake }));
@@ -113,6 +119,10 @@ export class Session {
           this.stateListeners.forEach((l) => l());
         },
         ready: (_r, reidentified) => {
+          // Our own presence is what we identified with; a guild snapshot taken while this
+          // connection was starting may still list us offline.
+          const status = (this.storage.getItem(STATUS_KEY) as Status | null) ?? 'online';
+          if (this.data.selfId) this.data.presences.set(this.data.selfId, status === 'invisible' ? 'offline' : status);
           this.voice.onReady(reidentified);
           if (reidentified) void this.catchUp();
         },
@@ -170,17 +180,153 @@ export class Session {
     }
   }
 
-  /** After a re-identify, fetch what was missed in every loaded channel and feed it through the switch. */
-  async catchUp() {
-    const missed = await catchUpMessages(this.rest, this.data.cursors());
-    for (const list of missed.values()) for (const m of list) applyDispatch(this.data, 'MESSAGE_CREATE', m);
+  /**
+   * The channel on screen (set by the chat view): after a re-identify its loaded messages are read
+   * again; other channels' histories are dropped and load fresh when opened.
+   */
+  activeChannelId: Snowflake | null = null;
+
+  /**
+   * After a re-identify nothing that happened meanwhile was received: new messages, but also edits,
+   * deletions and reactions. So the open channel's loaded window is read again, newest first, with
+   * `before=` pages: new messages go through the event switch as MESSAGE_CREATE (reconciling our
+   * own sends), held ones are replaced, held ones the server no longer lists are deleted. If more
+   * than `maxPages` pages arrived meanwhile, what is held would sit behind a hole: it is dropped
+   * and the newest pages become the history. Other channels' histories are dropped (they load
+   * again when opened, up to date); their unread state comes from the new READY's channels.
+   */
+  async catchUp(maxPages = 10, pageSize = 100) {
+    const open = this.activeChannelId;
+    for (const id of [...this.data.timelines.keys()]) if (id !== open) this.dropHistory(id);
+    const t = open ? this.data.timelines.get(open) : undefined;
+    if (!open || !t?.ids.length) return;
+    if (t.hasNewer) {
+      // Reading old messages (a search result): start again from the present.
+      await this.jumpToPresent(open).catch(() => undefined);
+      return;
+    }
+    const oldest = t.ids[0];
+    const newest = t.ids[t.ids.length - 1];
+    const got: Message[] = [];
+    let before: Snowflake | undefined;
+    let reachedNewest = false;
+    let reachedOldest = false;
+    for (let page = 0; page < maxPages; page++) {
+      let batch: Message[];
+      try {
+        batch = await this.rest.messages(open, { before, limit: pageSize });
+      } catch {
+        return; // Lost access, or the channel is gone: its own events say so.
+      }
+      got.push(...batch);
+      if (batch.length < pageSize) {
+        reachedNewest = reachedOldest = true;
+        break;
+      }
+      const min = batch.reduce((a, m) => (compareIds(m.id, a) < 0 ? m.id : a), batch[0].id);
+      if (compareIds(min, newest) <= 0) reachedNewest = true;
+      if (compareIds(min, oldest) <= 0) {
+        reachedOldest = true;
+        break;
+      }
+      before = min;
+    }
+    got.sort(compareIds);
+    if (!reachedNewest) {
+      this.dropHistory(open);
+      this.data.addMessages(open, got, { older: true, hasMore: true });
+      const last = got[got.length - 1];
+      if (last) this.data.channels.update(open, (c) => (c ? { ...c, last_message_id: last.id } : c));
+      return;
+    }
+    // What was read covers [floor, newest]; a held message in that range that is missing was deleted.
+    const floor = reachedOldest || !got.length ? null : got[0].id;
+    const fetched = new Set(got.map((m) => m.id));
+    const gone = t.ids.filter((id) => (floor === null || compareIds(id, floor) >= 0) && !fetched.has(id));
+    if (gone.length) applyDispatch(this.data, 'MESSAGE_DELETE_BULK', { ids: gone, channel_id: open });
+    this.data.addMessages(open, got.filter((m) => compareIds(m.id, newest) <= 0));
+    for (const m of got) if (compareIds(m.id, newest) > 0) applyDispatch(this.data, 'MESSAGE_CREATE', m);
+  }
+
+  /** Forget a channel's loaded messages (its optimistic sends stay); the chat view loads it again when opened. */
+  private dropHistory(channelId: Snowflake) {
+    const t = this.data.timelines.get(channelId);
+    if (!t) return;
+    this.data.messages.batch(() => t.ids.forEach((id) => this.data.messages.delete(id)));
+    if (t.pending.length) this.data.timelines.set(channelId, { ids: [], pending: t.pending, hasMore: true });
+    else this.data.timelines.delete(channelId);
+  }
+
+  /**
+   * Every member of a guild over REST (`GET /guilds/{id}/members?limit=1000&after=`), merged like a
+   * GUILD_MEMBERS_CHUNK: for screens that list all members (server settings), whatever the gateway
+   * has sent so far. Once per guild and session; a failure allows another try.
+   */
+  loadAllMembers(guildId: Snowflake): Promise<void> {
+    const running = this.memberLoads.get(guildId);
+    if (running) return running;
+    const p = (async () => {
+      let after: Snowflake | undefined;
+      for (;;) {
+        const page = await this.rest.members(guildId, after, 1000);
+        applyDispatch(this.data, 'GUILD_MEMBERS_CHUNK', { guild_id: guildId, members: page });
+        if (page.length < 1000) break;
+        after = page.reduce((a, m) => (m.user && compareIds(m.user.id, a) > 0 ? m.user.id : a), page[0].user?.id ?? '0');
+      }
+    })();
+    p.catch(() => this.memberLoads.delete(guildId));
+    this.memberLoads.set(guildId, p);
+    return p;
   }
 
   /** First page of a channel (newest 50), once. */
   async openChannel(channelId: Snowflake) {
-    if (this.data.timelines.has(channelId)) return;
+    const t = this.data.timelines.get(channelId);
+    // Loaded already (a history dropped by a catch-up may keep unsent messages: ids empty, more to load).
+    if (t && (t.ids.length || !t.hasMore)) return;
     const page = await this.rest.messages(channelId, { limit: PAGE });
+    // A jump to a search result may have loaded another window meanwhile: this page would follow a gap.
+    if (this.data.timelines.get(channelId)?.ids.length) return;
     this.data.addMessages(channelId, page, { older: true, hasMore: page.length === PAGE });
+  }
+
+  /**
+   * Show a message that may not be loaded (a search result): a page `around=` it replaces the
+   * channel's history, marked `hasNewer` when the channel has messages after that page.
+   */
+  async loadAround(channelId: Snowflake, messageId: Snowflake) {
+    if (this.data.timelines.get(channelId)?.ids.includes(messageId)) return;
+    const page = await this.rest.messages(channelId, { around: messageId, limit: PAGE });
+    const newest = page.reduce<Snowflake | null>((a, m) => (!a || compareIds(m.id, a) > 0 ? m.id : a), null);
+    const last = this.data.channels.get(channelId)?.last_message_id;
+    const hasNewer = !!newest && !!last && compareIds(last, newest) > 0;
+    this.dropHistory(channelId);
+    this.data.addMessages(channelId, page, { older: true, hasMore: true });
+    this.data.timelines.update(channelId, (t) => t && { ...t, hasNewer });
+  }
+
+  /** The page after the newest loaded message, while the window is not at the present. */
+  loadNewer(channelId: Snowflake): Promise<void> {
+    const key = `newer:${channelId}`;
+    const running = this.loadingOlder.get(key);
+    if (running) return running;
+    const t = this.data.timelines.get(channelId);
+    if (!t?.hasNewer || !t.ids.length) return Promise.resolve();
+    const p = this.rest
+      .messages(channelId, { after: t.ids[t.ids.length - 1], limit: PAGE })
+      .then((page) => {
+        this.data.addMessages(channelId, page);
+        if (page.length < PAGE) this.data.timelines.update(channelId, (x) => x && { ...x, hasNewer: false });
+      })
+      .finally(() => this.loadingOlder.delete(key));
+    this.loadingOlder.set(key, p);
+    return p;
+  }
+
+  /** Back to the newest messages after reading around an old one. */
+  async jumpToPresent(channelId: Snowflake) {
+    this.dropHistory(channelId);
+    await this.openChannel(channelId);
   }
 
   /** The page before the oldest loaded message (keyset paging with `before=`). */
@@ -204,6 +350,8 @@ export class Session {
   async send(channelId: Snowflake, content: string, retryNonce?: string, replyTo?: Snowflake) {
     const nonce = retryNonce ?? makeNonce();
     const key = `pending:${nonce}`;
+    // Sending while reading old messages goes back to the present, as on Discord.
+    if (this.data.timelines.get(channelId)?.hasNewer) void this.jumpToPresent(channelId).catch(() => undefined);
     const local = this.data.localMessage(channelId, content, nonce, replyTo);
     this.data.messages.set(key, local);
     this.data.timelines.update(channelId, (t) => {

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import { renderToStaticMarkup } from 'react-dom/server';
-import { Markdown, parse } from '../src/markdown';
+import { Markdown, formatTimestamp, parse } from '../src/markdown';
 
 const html = (text: string) => renderToStaticMarkup(<Markdown text={text} names={{
   user: (id) => (id === '1' ? 'alice' : 'someone'),
@@ -69,5 +69,44 @@ describe('markdown', () => {
 
   test('newlines become <br/>', () => {
     expect(parse('a\nb')).toEqual([{ type: 'text', value: 'a' }, { type: 'br' }, { type: 'text', value: 'b' }]);
+  });
+
+  test('headings #, ##, ### (with a space; #### and #tag stay text), subtext -#', () => {
+    expect(html('# Big\n## Mid\n### Small\ntext')).toBe(
+      '<span class="md-heading md-h1" role="heading" aria-level="3">Big</span>'
+      + '<span class="md-heading md-h2" role="heading" aria-level="4">Mid</span>'
+      + '<span class="md-heading md-h3" role="heading" aria-level="5">Small</span>text',
+    );
+    expect(html('#### four\n#tag')).toBe('#### four<br/>#tag');
+    expect(html('-# **small** print')).toBe('<small class="md-subtext"><strong>small</strong> print</small>');
+    expect(html('> # quoted heading')).toBe('<blockquote><span class="md-heading md-h1" role="heading" aria-level="3">quoted heading</span></blockquote>');
+  });
+
+  test('lists: - and * bullets, numbered keeping the first number', () => {
+    expect(html('intro\n- one\n* **two**\nafter')).toBe('intro<ul class="md-list"><li>one</li><li><strong>two</strong></li></ul>after');
+    expect(html('3. c\n4. d')).toBe('<ol class="md-list" start="3"><li>c</li><li>d</li></ol>');
+    expect(html('1. a')).toBe('<ol class="md-list"><li>a</li></ol>');
+    expect(html('2 * 3 * 4')).toBe('2 * 3 * 4');
+  });
+
+  test('timestamps <t:unix:style> in the reader\'s time zone; relative; nonsense stays text', () => {
+    const out = html('at <t:1700000000:d>');
+    expect(out).toMatch(/^at <time class="md-timestamp" dateTime="2023-11-14T22:13:20.000Z" title="[^"]+">[^<]+<\/time>$/);
+    expect(out).toContain(`>${new Intl.DateTimeFormat(undefined, { dateStyle: 'short' }).format(1700000000000)}<`);
+    expect(formatTimestamp(1700000000, 'R', 1700000000000 + 3 * 3600_000, 'en')).toBe('3 hours ago');
+    expect(formatTimestamp(1700000000, 'R', 1700000000000 - 90_000, 'en')).toBe('in 2 minutes');
+    expect(html('<t:99999999999999>')).toBe('&lt;t:99999999999999&gt;');
+    expect(html('<t:abc>')).toBe('&lt;t:abc&gt;');
+  });
+
+  test('custom emoji show as :name: text', () => {
+    expect(html('gg <:pepe:123456789> <a:dance:42>')).toBe('gg <span class="md-emoji" title=":pepe:">:pepe:</span> <span class="md-emoji" title=":dance:">:dance:</span>');
+  });
+
+  test('new blocks keep HTML as text', () => {
+    const out = html('# <img src=x onerror=alert(1)>\n- <script>x</script>\n-# <b>b</b> <:x<y:1>');
+    expect(out).not.toMatch(/<img|<script|<b>/);
+    expect(out).toContain('&lt;img src=x onerror=alert(1)&gt;');
+    expect(out).toContain('&lt;script&gt;x&lt;/script&gt;');
   });
 });

@@ -113,14 +113,80 @@ describe('session', () => {
     ]);
   });
 
-  test('catch-up after a re-identify adds what was missed through the event switch', async () => {
-    const { s } = session((url) => {
-      const after = new URL(url, 'http://x').searchParams.get('after');
-      return json(200, after === '5' ? [msg(7), msg(6)] : []);
+  test('catch-up re-reads the open channel: new messages added, edits, reactions and deletions applied', async () => {
+    const { s, calls } = session((url) => {
+      const before = new URL(url, 'http://x').searchParams.get('before');
+      // Newest first, as the API answers: 4 was deleted, 5 edited and reacted to, 6 and 7 are new.
+      return json(200, before ? [] : [msg(7), msg(6), msg(5, { content: 'edited', reactions: [{ emoji: { id: null, name: '👍' }, count: 1, me: false }] }), msg(3)]);
     });
-    s.data.addMessages('c', [msg(4), msg(5)]);
+    s.data.addMessages('c', [msg(3), msg(4), msg(5)]);
+    s.activeChannelId = 'c';
     await s.catchUp();
-    expect(s.data.timelines.get('c')!.ids).toEqual(['4', '5', '6', '7']);
+    expect(s.data.timelines.get('c')!.ids).toEqual(['3', '5', '6', '7']);
+    expect(s.data.messages.get('5')).toMatchObject({ content: 'edited', reactions: [{ count: 1 }] });
+    expect(s.data.messages.has('4')).toBe(false);
+    expect(s.data.channels.get('c')).toBeUndefined(); // not known here; nothing invented
+    expect(calls).toEqual(['GET /api/v10/channels/c/messages?limit=100']);
+  });
+
+  test('catch-up re-reads at most the cap; held messages older than what it read are kept', async () => {
+    const { s, calls } = session((url) => {
+      const before = Number(new URL(url, 'http://x').searchParams.get('before') ?? 1000);
+      return json(200, [before - 1, before - 2, before - 3].map((id) => msg(id))); // pages of 3 going back
+    });
+    s.data.addMessages('c', [msg(500), msg(993), msg(994)]);
+    s.activeChannelId = 'c';
+    await s.catchUp(10, 3);
+    expect(calls).toHaveLength(10); // 999…970: past the newest held (994), short of the oldest (500)
+    expect(s.data.timelines.get('c')!.ids).toEqual(['500', ...Array.from({ length: 30 }, (_, i) => String(970 + i))]);
+  });
+
+  test('catch-up stops paging once it reaches the oldest held message', async () => {
+    const { s, calls } = session((url) => {
+      const before = Number(new URL(url, 'http://x').searchParams.get('before') ?? 1000);
+      return json(200, [before - 1, before - 2, before - 3].map((id) => msg(id)));
+    });
+    s.data.addMessages('c', [msg(993), msg(995)]);
+    s.activeChannelId = 'c';
+    await s.catchUp(10, 3);
+    expect(calls).toHaveLength(3); // 999-997, 996-994, 993-991
+    expect(s.data.timelines.get('c')!.ids).toEqual(Array.from({ length: 9 }, (_, i) => String(991 + i)));
+  });
+
+  test('a gap larger than the cap drops the held history and keeps the newest pages', async () => {
+    const { s } = session((url) => {
+      const before = Number(new URL(url, 'http://x').searchParams.get('before') ?? 5000);
+      return json(200, [before - 1, before - 2].map((id) => msg(id)));
+    });
+    s.data.addMessages('c', [msg(10), msg(11)], { older: true, hasMore: false });
+    s.data.addMessages('other', [msg(20, { channel_id: 'other' })]);
+    s.activeChannelId = 'c';
+    await s.catchUp(3, 2);
+    expect(s.data.timelines.get('c')).toMatchObject({ ids: ['4994', '4995', '4996', '4997', '4998', '4999'], hasMore: true });
+    expect(s.data.messages.has('10')).toBe(false);
+    // A channel not on screen forgets its history and loads it again when opened.
+    expect(s.data.timelines.has('other')).toBe(false);
+    expect(s.data.messages.has('20')).toBe(false);
+  });
+
+  test('a jump loads the page around a message; live messages wait until the window reaches the present', async () => {
+    const { s, calls } = session((url) => {
+      const q = new URL(url, 'http://x').searchParams;
+      if (q.get('around')) return json(200, [msg(12), msg(11), msg(10)]);
+      if (q.get('after')) return json(200, [msg(14), msg(13)]);
+      return json(200, [msg(99)]);
+    });
+    applyDispatch(s.data, 'CHANNEL_CREATE', { id: 'c', type: 0, name: 'c', position: 0, guild_id: 'g', last_message_id: '99' });
+    s.data.addMessages('c', [msg(98), msg(99)]);
+    await s.loadAround('c', '11');
+    expect(s.data.timelines.get('c')).toMatchObject({ ids: ['10', '11', '12'], hasNewer: true });
+    applyDispatch(s.data, 'MESSAGE_CREATE', msg(100));
+    expect(s.data.timelines.get('c')!.ids).toEqual(['10', '11', '12']); // not after a gap
+    await s.loadNewer('c');
+    expect(s.data.timelines.get('c')).toMatchObject({ ids: ['10', '11', '12', '13', '14'], hasNewer: false });
+    await s.jumpToPresent('c');
+    expect(s.data.timelines.get('c')!.ids).toEqual(['99']);
+    expect(calls.map((c) => c.split('?')[1])).toEqual(['around=11&limit=50', 'after=12&limit=50', 'limit=50']);
   });
 
   test('describeError speaks plainly', () => {
@@ -146,5 +212,36 @@ describe('session and voice', () => {
     const spy = vi.spyOn(s.voice, 'onDispatch');
     dispatch('VOICE_OFFER', { guild_id: 'g', channel_id: 'v', sdp: 'v=0', revision: 1, ice_servers: [] });
     expect(spy).toHaveBeenCalledWith('VOICE_OFFER', expect.objectContaining({ revision: 1 }));
+  });
+  test('a large guild asks for all its members with presences (op 8), and the chunks fill the list', () => {
+    const { s } = session(() => json(200, {}));
+    const sent: Array<[number, unknown]> = [];
+    s.gateway.send = (op, d) => void sent.push([op, d]);
+    const dispatch = (t: string, d: unknown) => (s.gateway as unknown as { l: { dispatch: (t: string, d: unknown, s: number) => void } }).l.dispatch(t, d, 1);
+    const me = { user: { id: '1', username: 'me' }, roles: [], joined_at: '' };
+    dispatch('GUILD_CREATE', { id: 'g', name: 'big', owner_id: '1', large: true, channels: [], roles: [], members: [me], presences: [] });
+    expect(sent).toContainEqual([8, { guild_id: 'g', query: '', limit: 0, presences: true }]);
+    const many = Array.from({ length: 60 }, (_, i) => ({ user: { id: String(100 + i), username: `u${i}` }, roles: [], joined_at: '' }));
+    dispatch('GUILD_MEMBERS_CHUNK', { guild_id: 'g', members: many, chunk_index: 0, chunk_count: 1, presences: [{ user: { id: '100' }, status: 'online' }] });
+    expect(s.data.members.get('g')!.size).toBe(61);
+    expect(s.data.presences.get('100')).toBe('online');
+    // A small guild's snapshot is complete: no request.
+    sent.length = 0;
+    dispatch('GUILD_CREATE', { id: 'h', name: 'small', owner_id: '1', channels: [], roles: [], members: [me], presences: [] });
+    expect(sent.filter(([op]) => op === 8)).toEqual([]);
+  });
+
+  test('loadAllMembers pages GET /members with after= until a short page', async () => {
+    const { s, calls } = session((url) => {
+      const after = new URL(url, 'http://x').searchParams.get('after');
+      const start = after ? Number(after) + 1 : 1;
+      const n = after ? 5 : 1000;
+      return json(200, Array.from({ length: n }, (_, i) => ({ user: { id: String(start + i), username: `u${start + i}` }, roles: [], joined_at: '' })));
+    });
+    await s.loadAllMembers('g');
+    expect(calls.map((c) => c.replace(/^GET .*\/members/, ''))).toEqual(['?limit=1000', '?limit=1000&after=1000']);
+    expect(s.data.members.get('g')!.size).toBe(1005);
+    await s.loadAllMembers('g');
+    expect(calls).toHaveLength(2);
   });
 });

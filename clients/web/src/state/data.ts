@@ -16,6 +16,11 @@ export interface ChannelTimeline {
   pending: string[];
   /** More history exists before the oldest loaded message. */
   hasMore: boolean;
+  /**
+   * Newer messages exist after the newest loaded one: the window was loaded around an older
+   * message (a search result). Live messages are not appended then, as they would follow a gap.
+   */
+  hasNewer?: boolean;
 }
 
 export type RoleInGuild = Role & { guild_id: Snowflake };

@@ -144,7 +144,7 @@ export function applyDispatch(data: ServerData, t: string, d: unknown, now = Dat
         }
       }
       // Channels never opened load their history when opened; only extend loaded timelines.
-      if (tl) data.addMessages(m.channel_id, [m]);
+      if (tl && !tl.hasNewer) data.addMessages(m.channel_id, [m]);
       else data.users.set(m.author.id, m.author);
       break;
     }

@@ -1,5 +1,5 @@
 import { ChevronIcon, LogoutIcon, SpeakerIcon } from './icons';
-import { useState } from 'react';
+import { useRef, useState } from 'react';
 import { ChannelType, compareIds, type Channel, type Guild, type Status } from '@together/shared';
 import { useSession } from '../context';
 import { useCollection } from '../state/collection';
@@ -9,6 +9,7 @@ import { UserAvatar } from './Avatar';
 import { ProfileDialog } from './ProfileSettings';
 import { ServerSettings, settingsTabs } from './ServerSettings';
 import { guildPermissions } from '../permissions';
+import { Menu } from './focus';
 import { VoiceButtons, VoicePanel, VoiceParticipants, canConnect, useVoice } from './Voice';
 
 const byPosition = (a: Channel, b: Channel) => a.position - b.position || compareIds(a.id, b.id);
@@ -29,6 +30,7 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
   const [inviting, setInviting] = useState(false);
   const [leaving, setLeaving] = useState(false);
   const [settings, setSettings] = useState(false);
+  const menuButton = useRef<HTMLButtonElement>(null);
   useCollection(data.roles);
   useCollection(data.members);
   useCollection(data.voiceStates);
@@ -87,13 +89,13 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
       <header className="guild-header">
         <h1>{guild?.name ?? 'Together'}</h1>
         {guild && (
-          <button className="icon-button" aria-label="Server menu" aria-haspopup="menu" aria-expanded={menu} onClick={() => setMenu(!menu)}>
+          <button className="icon-button" aria-label="Server menu" aria-haspopup="menu" aria-expanded={menu} ref={menuButton} onClick={() => setMenu(!menu)}>
             <ChevronIcon />
           </button>
         )}
       </header>
       {menu && guild && (
-        <ul className="menu" role="menu" aria-label="Server menu">
+        <Menu label="Server menu" trigger={menuButton} onClose={() => setMenu(false)}>
           <li role="none">
             <button role="menuitem" onClick={() => { setMenu(false); setInviting(true); }} disabled={!channelId}>Invite People</button>
           </li>
@@ -107,7 +109,7 @@ export function ChannelSidebar({ guild, channelId, onSelect }: { guild?: Guild; 
               <button role="menuitem" className="danger" onClick={() => { setMenu(false); setLeaving(true); }}>Leave Server</button>
             </li>
           )}
-        </ul>
+        </Menu>
       )}
       <nav className="channel-list" aria-label={guild ? `${guild.name} channels` : 'Channels'}>
         <ul>{loose.map(item)}</ul>
@@ -160,19 +162,20 @@ function UserPanel() {
   useCollection(data.presences);
   const [open, setOpen] = useState(false);
   const [profile, setProfile] = useState(false);
+  const button = useRef<HTMLButtonElement>(null);
   const me = data.selfId ? data.users.get(data.selfId) : undefined;
   const status = (data.selfId && data.presences.get(data.selfId)) || 'online';
   return (
     <footer className="user-panel">
       {/* The avatar and name open the status menu, as on Discord; the icons are voice controls. */}
-      <button className="user-button" aria-label={`Set status (${me?.global_name || me?.username || 'you'})`} aria-haspopup="menu" aria-expanded={open} onClick={() => setOpen(!open)}>
+      <button className="user-button" aria-label={`Set status (${me?.global_name || me?.username || 'you'})`} aria-haspopup="menu" aria-expanded={open} ref={button} onClick={() => setOpen(!open)}>
         {me ? <UserAvatar userId={me.id} px={32} status={status} /> : <span className={`avatar status-${status}`} aria-hidden="true">?</span>}
         <span className="user-name" data-testid="self-name">{me?.global_name || me?.username || '…'}</span>
       </button>
       <VoiceButtons />
       <button className="icon-button" aria-label="Log out" title="Log out" onClick={() => void session.logout()}><LogoutIcon /></button>
       {open && (
-        <ul className="menu status-menu" role="menu" aria-label="Status">
+        <Menu className="menu status-menu" label="Status" trigger={button} onClose={() => setOpen(false)}>
           {STATUSES.map(([s, label]) => (
             <li role="none" key={s}>
               <button role="menuitemradio" aria-checked={status === s || (s === 'invisible' && status === 'offline')} onClick={() => { session.setStatus(s); setOpen(false); }}>
@@ -181,7 +184,7 @@ function UserPanel() {
             </li>
           ))}
           <li role="none"><button role="menuitem" onClick={() => { setOpen(false); setProfile(true); }}>My Account (avatar)</button></li>
-        </ul>
+        </Menu>
       )}
       {profile && <ProfileDialog onClose={() => setProfile(false)} />}
     </footer>

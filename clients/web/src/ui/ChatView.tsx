@@ -24,7 +24,7 @@ function sameDay(a: number, b: number) {
   return x.getFullYear() === y.getFullYear() && x.getMonth() === y.getMonth() && x.getDate() === y.getDate();
 }
 
-function mentionNames(data: ServerData, guildId: string): MentionNames {
+export function mentionNames(data: ServerData, guildId: string): MentionNames {
   return {
     user: (id) => data.displayName(id, guildId),
     channel: (id) => data.channels.get(id)?.name ?? 'unknown',
@@ -35,7 +35,10 @@ function mentionNames(data: ServerData, guildId: string): MentionNames {
   };
 }
 
-export function ChatView({ channel, guildId, drafts }: { channel: Channel; guildId: string; drafts: Map<string, string> }) {
+/** A request to show one message (a search result); `n` tells repeated clicks on the same one apart. */
+export type JumpTarget = { id: string; n: number };
+
+export function ChatView({ channel, guildId, drafts, jumpTo }: { channel: Channel; guildId: string; drafts: Map<string, string>; jumpTo?: JumpTarget | null }) {
   const session = useSession();
   const { data } = session;
   useCollection(data.timelines);
@@ -57,13 +60,41 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
   const [loadError, setLoadError] = useState<string | null>(null);
   const [editing, setEditing] = useState<string | null>(null);
   const [replyTo, setReplyTo] = useState<StoredMessage | null>(null);
+  // Roving tabindex over the messages: one of them (the last focused, else the newest) is in the
+  // Tab order; arrow keys move between them, and a focused message shows its actions.
+  const [focusId, setFocusId] = useState<string | null>(null);
+  const [highlightId, setHighlightId] = useState<string | null>(null);
+  const [jumps, setJumps] = useState(0);
+  const scrollTo = useRef<string | null>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const composerRef = useRef<HTMLTextAreaElement>(null);
   const anchor = useRef<{ height: number; top: number; atBottom: boolean; older: boolean } | null>(null);
 
   useEffect(() => {
+    session.activeChannelId = channel.id;
     session.openChannel(channel.id).catch((e) => setLoadError(describeError(e)));
+    return () => {
+      if (session.activeChannelId === channel.id) session.activeChannelId = null;
+    };
   }, [channel.id, session]);
+
+  // Jump to a message: load the page around it if needed, scroll it to the middle, highlight it.
+  useEffect(() => {
+    if (!jumpTo) return;
+    let live = true;
+    session.loadAround(channel.id, jumpTo.id).then(() => {
+      if (!live) return;
+      scrollTo.current = jumpTo.id;
+      setJumps((n) => n + 1);
+      setHighlightId(jumpTo.id);
+      setFocusId(jumpTo.id);
+    }, (e) => setLoadError(describeError(e)));
+    const t = setTimeout(() => live && setHighlightId(null), 4000);
+    return () => {
+      live = false;
+      clearTimeout(t);
+    };
+  }, [jumpTo, channel.id, session]);
 
   const timeline = data.timelines.get(channel.id);
   const list: StoredMessage[] = [];
@@ -77,6 +108,7 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
   }
   const lastId = list.length ? list[list.length - 1].id : '';
   const firstId = list.length ? list[0].id : '';
+  const tabbableId = focusId && list.some((m) => m.id === focusId) ? focusId : lastId;
   const lastRealId = timeline?.ids.length ? timeline.ids[timeline.ids.length - 1] : '';
 
   // Reading the channel marks it read, including messages that arrive while it is open.
@@ -93,7 +125,14 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
     if (a?.older) el.scrollTop = a.top + (el.scrollHeight - a.height);
     else if (!a || a.atBottom) el.scrollTop = el.scrollHeight;
     anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: true, older: false };
-  }, [lastId, firstId, list.length]);
+    const target = scrollTo.current && el.querySelector<HTMLElement>(`li.message[data-key="${scrollTo.current}"]`);
+    if (target) {
+      scrollTo.current = null;
+      target.scrollIntoView({ block: 'center' });
+      target.focus({ preventScroll: true });
+      anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: false, older: false };
+    }
+  }, [lastId, firstId, list.length, jumps]);
 
   // The list's box changes size without new messages too: the upload tray or reply bar opens
   // under it, a player's controls appear. Whoever was at the bottom stays there. "At the bottom"
@@ -120,7 +159,10 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
     const el = listRef.current;
     if (!el) return;
     const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-    anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom, older: false };
+    anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: atBottom && !timeline?.hasNewer, older: false };
+    if (el.scrollHeight - el.scrollTop - el.clientHeight < 300 && timeline?.hasNewer) {
+      session.loadNewer(channel.id).catch((e) => setLoadError(describeError(e)));
+    }
     if (el.scrollTop < 300 && timeline?.hasMore) {
       anchor.current.older = true;
       session.loadOlder(channel.id).catch((e) => setLoadError(describeError(e)));
@@ -149,6 +191,8 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
         guildId={guildId}
         names={names}
         own={m.author.id === data.selfId}
+        tabbable={m.id === tabbableId}
+        highlighted={m.id === highlightId}
         canManage={canManage}
         editing={editing === m.id}
         onReply={() => {
@@ -186,10 +230,46 @@ export function ChatView({ channel, guildId, drafts }: { channel: Channel; guild
         )}
         {timeline?.hasMore && <p className="loading-older">Loading older messages…</p>}
         {loadError && <p className="form-error" role="alert">{loadError}</p>}
-        <ol className="messages" aria-label={`Messages in #${channel.name}`} aria-live="polite" aria-relevant="additions">
+        <ol
+          className="messages"
+          aria-label={`Messages in #${channel.name}`}
+          aria-live="polite"
+          aria-relevant="additions"
+          onFocus={(e) => {
+            const key = (e.target as HTMLElement).closest<HTMLElement>('li.message')?.dataset.key;
+            if (key) setFocusId(key);
+          }}
+          onKeyDown={(e) => {
+            const row = e.target as HTMLElement;
+            if (!row.matches('li.message')) return;
+            const rows = [...e.currentTarget.querySelectorAll<HTMLElement>(':scope > li.message')];
+            const i = rows.indexOf(row);
+            let next: HTMLElement | undefined;
+            if (e.key === 'ArrowUp') next = rows[i - 1];
+            else if (e.key === 'ArrowDown') next = rows[i + 1];
+            else if (e.key === 'Home') next = rows[0];
+            else if (e.key === 'End') next = rows[rows.length - 1];
+            else if (e.key === 'Escape') {
+              e.preventDefault();
+              composerRef.current?.focus();
+              return;
+            } else return;
+            e.preventDefault();
+            if (next) {
+              next.focus();
+              next.scrollIntoView({ block: 'nearest' });
+            } else if (e.key === 'ArrowDown') composerRef.current?.focus();
+          }}
+        >
           {items}
         </ol>
       </div>
+      {timeline?.hasNewer && (
+        <div className="jump-bar">
+          <span>You are viewing older messages</span>
+          <button className="link" onClick={() => session.jumpToPresent(channel.id).catch((e) => setLoadError(describeError(e)))}>Jump to present</button>
+        </div>
+      )}
       <div className="chat-tools">
         <button className="link" aria-expanded={pinsOpen} onClick={() => setPinsOpen(!pinsOpen)}>Pinned messages</button>
       </div>
@@ -209,12 +289,15 @@ const MessageRow = memo(function MessageRow(props: {
   guildId: string;
   names: MentionNames;
   own: boolean;
+  tabbable: boolean;
+  highlighted?: boolean;
   canManage: boolean;
   editing: boolean;
   setEditing: (on: boolean) => void;
   onReply: () => void;
 }) {
-  const { m, grouped, guildId, names, own, canManage, editing, setEditing, onReply } = props;
+  const { m, grouped, guildId, names, own, tabbable, highlighted, canManage, editing, setEditing, onReply } = props;
+  const rowRef = useRef<HTMLLIElement>(null);
   const session = useSession();
   const { data } = session;
   const [confirmDelete, setConfirmDelete] = useState(false);
@@ -230,14 +313,38 @@ const MessageRow = memo(function MessageRow(props: {
 
   const react = (emoji: string) => {
     setPicker(false);
+    rowRef.current?.focus();
     session.toggleReaction(m.channel_id, m.id, emoji).catch((e) => setError(describeError(e)));
   };
 
   return (
     <li
-      className={`message${grouped ? ' grouped' : ''}${m.pending ? ` ${m.pending}` : ''}${mentioned ? ' mentioned' : ''}`}
+      className={`message${grouped ? ' grouped' : ''}${m.pending ? ` ${m.pending}` : ''}${mentioned ? ' mentioned' : ''}${highlighted ? ' highlight' : ''}`}
       data-message-id={m.pending ? undefined : m.id}
+      data-key={m.id}
+      ref={rowRef}
+      tabIndex={tabbable ? 0 : -1}
       aria-label={`${author}, ${stamp.toLocaleString()}`}
+      aria-keyshortcuts={m.pending ? undefined : 'R E + P Delete'}
+      onKeyDown={(e) => {
+        // Discord's shortcuts on a focused message: R reply, E edit, + react, P pin, Delete/Backspace delete.
+        if (e.target !== e.currentTarget || m.pending || editing || e.ctrlKey || e.metaKey || e.altKey) return;
+        const k = e.key.toLowerCase();
+        if (k === 'r') onReply();
+        else if (k === 'e' && own) setEditing(true);
+        else if (k === '+' || k === '=') setPicker(true);
+        else if (k === 'p' && canManage) session.setPinned(m.channel_id, m.id, !m.pinned).catch((err) => setError(describeError(err)));
+        else if ((k === 'delete' || k === 'backspace') && (own || canManage)) setConfirmDelete(true);
+        else return;
+        e.preventDefault();
+      }}
+      onContextMenu={(e) => {
+        // A long press on a phone opens the message's actions (focus shows them), as Discord's sheet does.
+        if (window.matchMedia?.('(max-width: 760px)').matches && !(e.target as HTMLElement).closest('a, button, img, video, audio')) {
+          e.preventDefault();
+          rowRef.current?.focus();
+        }
+      }}
     >
       {!grouped && (
         <div className="message-header">
@@ -305,8 +412,15 @@ const MessageRow = memo(function MessageRow(props: {
       )}
       {picker && (
         <div className="emoji-picker" role="group" aria-label="Pick a reaction">
-          {QUICK_REACTIONS.map((e) => (
-            <button key={e} className="icon-button" aria-label={`React with ${e}`} onClick={() => react(e)}>{e}</button>
+          {QUICK_REACTIONS.map((e, i) => (
+            <button key={e} className="icon-button" aria-label={`React with ${e}`} autoFocus={i === 0} onClick={() => react(e)}
+              onKeyDown={(ev) => {
+                if (ev.key === 'Escape') {
+                  ev.stopPropagation();
+                  setPicker(false);
+                  rowRef.current?.focus();
+                }
+              }}>{e}</button>
           ))}
         </div>
       )}
@@ -323,7 +437,10 @@ const MessageRow = memo(function MessageRow(props: {
           >
             Delete
           </button>{' '}
-          <button onClick={() => setConfirmDelete(false)}>Cancel</button>
+          <button onClick={() => {
+            setConfirmDelete(false);
+            rowRef.current?.focus();
+          }}>Cancel</button>
         </div>
       )}
     </li>

@@ -3,16 +3,12 @@ import type { Invite } from '@together/shared';
 import { useSession } from '../context';
 import { describeError } from '../session';
 import { IconField } from './ProfileSettings';
+import { useFocusTrap } from './focus';
 
-/** A modal dialog: labelled, focus moved inside, Escape closes, focus returns on close. */
+/** A modal dialog: labelled, focus moved inside and kept there (Tab cycles), Escape closes, focus returns on close. */
 export function Modal({ title, onClose, children }: { title: string; onClose: () => void; children: ReactNode }) {
   const ref = useRef<HTMLDivElement>(null);
-  useEffect(() => {
-    const previous = document.activeElement as HTMLElement | null;
-    const first = ref.current?.querySelector<HTMLElement>('input, button, [tabindex]');
-    first?.focus();
-    return () => previous?.focus?.();
-  }, []);
+  const trap = useFocusTrap(ref);
   return (
     <div className="modal-backdrop" onMouseDown={(e) => e.target === e.currentTarget && onClose()}>
       <div
@@ -21,7 +17,12 @@ export function Modal({ title, onClose, children }: { title: string; onClose: ()
         aria-modal="true"
         aria-labelledby="modal-title"
         ref={ref}
-        onKeyDown={(e) => e.key === 'Escape' && onClose()}
+        onKeyDown={(e) => {
+          if (e.key === 'Escape') {
+            e.stopPropagation();
+            onClose();
+          } else trap(e);
+        }}
       >
         <h2 id="modal-title">{title}</h2>
         {children}

@@ -5,11 +5,13 @@ import { describeError } from '../session';
 import { parseSearch } from '../search';
 import { Markdown } from '../markdown';
 import { AttachmentNames } from './Attachments';
+import { mentionNames } from './ChatView';
 
 /** Results of a guild message search, shown where the member list is. */
-export function SearchPanel({ guildId, text, onClose, onOpen }: { guildId: string; text: string; onClose: () => void; onOpen: (channelId: string) => void }) {
+export function SearchPanel({ guildId, text, onClose, onOpen }: { guildId: string; text: string; onClose: () => void; onOpen: (channelId: string, messageId: string) => void }) {
   const session = useSession();
   const { data } = session;
+  const names = mentionNames(data, guildId);
   const [state, setState] = useState<{ total: number; messages: Message[] } | { error: string } | null>(null);
 
   useEffect(() => {
@@ -42,10 +44,10 @@ export function SearchPanel({ guildId, text, onClose, onOpen }: { guildId: strin
         <ol className="search-results">
           {state.messages.map((m) => (
             <li key={m.id}>
-              <button className="search-result" onClick={() => onOpen(m.channel_id)}>
+              <button className="search-result" onClick={() => onOpen(m.channel_id, m.id)}>
                 <span className="hint">#{data.channels.get(m.channel_id)?.name ?? 'unknown'} · {new Date(snowflakeTime(m.id)).toLocaleString()}</span>
                 <span className="author">{data.displayName(m.author.id, guildId)}</span>
-                <span className="content"><Markdown text={m.content} /></span>
+                <span className="content"><Markdown text={m.content} names={names} /></span>
                 <AttachmentNames m={m} />
               </button>
             </li>

@@ -1,19 +1,21 @@
-import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { ChannelType, compareIds, type AuditLog, type Channel, type Invite, type Member, type Role } from '@together/shared';
+import { useEffect, useRef, useState, type FormEvent, type KeyboardEvent, type ReactNode } from 'react';
+import { ChannelType, compareIds, type AuditLog, type Ban, type Channel, type Invite, type Member, type Role } from '@together/shared';
 import { useSession } from '../context';
 import { useCollection } from '../state/collection';
 import { describeError } from '../session';
 import { EDITABLE, P, guildPermissions, has } from '../permissions';
 import { GuildIconEditor } from './ProfileSettings';
+import { useFocusTrap } from './focus';
 
-type Tab = 'overview' | 'channels' | 'roles' | 'members' | 'invites' | 'audit';
+type Tab = 'overview' | 'channels' | 'roles' | 'members' | 'bans' | 'invites' | 'audit';
 
 const TABS: Array<[Tab, string, bigint]> = [
   ['overview', 'Overview', P.MANAGE_GUILD],
   ['channels', 'Channels', P.MANAGE_CHANNELS],
   ['roles', 'Roles', P.MANAGE_ROLES],
   ['members', 'Members', P.KICK_MEMBERS | P.BAN_MEMBERS | P.MODERATE_MEMBERS | P.MANAGE_ROLES],
-  ['invites', 'Invites', P.MANAGE_GUILD],
+  ['bans', 'Bans', P.BAN_MEMBERS],
+  ['invites', 'Invites', P.MANAGE_GUILD | P.CREATE_INSTANT_INVITE],
   ['audit', 'Audit Log', P.VIEW_AUDIT_LOG],
 ];
 
@@ -51,14 +53,35 @@ export function ServerSettings({ guildId, onClose }: { guildId: string; onClose:
   const perms = data.selfId ? guildPermissions(data, guildId, data.selfId) : 0n;
   const tabs = settingsTabs(perms);
   const [tab, setTab] = useState<Tab>(tabs[0]?.[0] ?? 'overview');
+  const ref = useRef<HTMLDivElement>(null);
+  const trap = useFocusTrap(ref);
   if (!guild) return null;
+  // Tabs as WAI-ARIA's tabs pattern: one tab in the Tab order, arrows (either axis: the list is a
+  // column on a computer and a row on a phone) and Home/End move and select.
+  const onTabKey = (e: KeyboardEvent) => {
+    const i = tabs.findIndex(([id]) => id === tab);
+    let j = -1;
+    if (e.key === 'ArrowDown' || e.key === 'ArrowRight') j = (i + 1) % tabs.length;
+    else if (e.key === 'ArrowUp' || e.key === 'ArrowLeft') j = (i - 1 + tabs.length) % tabs.length;
+    else if (e.key === 'Home') j = 0;
+    else if (e.key === 'End') j = tabs.length - 1;
+    if (j < 0) return;
+    e.preventDefault();
+    setTab(tabs[j][0]);
+    document.getElementById(`tab-${tabs[j][0]}`)?.focus();
+  };
   return (
-    <div className="settings" role="dialog" aria-modal="true" aria-label={`${guild.name} settings`} onKeyDown={(e) => e.key === 'Escape' && onClose()}>
+    <div className="settings" role="dialog" aria-modal="true" aria-label={`${guild.name} settings`} ref={ref} onKeyDown={(e) => {
+      if (e.key === 'Escape') {
+        e.stopPropagation();
+        onClose();
+      } else trap(e);
+    }}>
       <nav className="settings-nav">
         <h2>{guild.name}</h2>
-        <div role="tablist" aria-orientation="vertical" aria-label="Settings sections">
+        <div role="tablist" aria-orientation="vertical" aria-label="Settings sections" onKeyDown={onTabKey}>
           {tabs.map(([id, label]) => (
-            <button key={id} role="tab" id={`tab-${id}`} aria-selected={tab === id} aria-controls="settings-panel" className={tab === id ? 'selected' : ''} onClick={() => setTab(id)}>
+            <button key={id} role="tab" id={`tab-${id}`} tabIndex={tab === id ? 0 : -1} aria-selected={tab === id} aria-controls="settings-panel" className={tab === id ? 'selected' : ''} onClick={() => setTab(id)}>
               {label}
             </button>
           ))}
@@ -70,7 +93,8 @@ export function ServerSettings({ guildId, onClose }: { guildId: string; onClose:
         {tab === 'channels' && <Channels guildId={guildId} />}
         {tab === 'roles' && <Roles guildId={guildId} perms={perms} />}
         {tab === 'members' && <Members guildId={guildId} perms={perms} />}
-        {tab === 'invites' && <Invites guildId={guildId} />}
+        {tab === 'bans' && <Bans guildId={guildId} />}
+        {tab === 'invites' && <Invites guildId={guildId} canManage={has(perms, P.MANAGE_GUILD)} />}
         {tab === 'audit' && <Audit guildId={guildId} />}
       </section>
     </div>
@@ -175,9 +199,15 @@ function ChannelEditor({ guildId, channel, done }: { guildId: string; channel: C
   const { run, view } = useAction();
   const [name, setName] = useState(channel.name);
   const [topic, setTopic] = useState(channel.topic ?? '');
+  const [parent, setParent] = useState(channel.parent_id ?? '');
   const [confirm, setConfirm] = useState(false);
   const roles = [...data.roles.values()].filter((r) => r.guild_id === guildId).sort((a, b) => b.position - a.position);
+  const categories = data.guildChannels(guildId).filter((c) => c.type === ChannelType.GuildCategory).sort((a, b) => a.position - b.position);
+  const members = [...(data.members.get(guildId)?.values() ?? [])].filter((m) => m.user)
+    .map((m) => ({ id: m.user!.id, name: data.displayName(m.user!.id, guildId) })).sort((a, b) => a.name.localeCompare(b.name));
   const [target, setTarget] = useState(guildId);
+  // An overwrite is for a role (type 0) or, as on Discord, for one member (type 1).
+  const targetType: 0 | 1 = data.roles.has(target) ? 0 : 1;
   const current = channel.permission_overwrites?.find((o) => o.id === target);
   const initial = () => {
     const out: Record<string, Tri> = {};
@@ -202,7 +232,7 @@ function ChannelEditor({ guildId, channel, done }: { guildId: string; channel: C
     }
     void run(() => allow === 0n && deny === 0n
       ? session.rest.deleteOverwrite(channel.id, target)
-      : session.rest.putOverwrite(channel.id, target, { type: 0, allow: String(allow), deny: String(deny) }));
+      : session.rest.putOverwrite(channel.id, target, { type: targetType, allow: String(allow), deny: String(deny) }));
   };
 
   const perms = EDITABLE.filter(([k]) => k !== 'ADMINISTRATOR' && k !== 'MANAGE_GUILD' && k !== 'KICK_MEMBERS' && k !== 'BAN_MEMBERS' && k !== 'MODERATE_MEMBERS' && k !== 'VIEW_AUDIT_LOG');
@@ -210,15 +240,34 @@ function ChannelEditor({ guildId, channel, done }: { guildId: string; channel: C
     <div>
       <button className="link" onClick={done}>← Back to channels</button>
       <h3>Edit #{channel.name}</h3>
-      <form onSubmit={(e) => { e.preventDefault(); void run(() => session.rest.updateChannel(channel.id, { name, topic: topic || null })); }}>
+      <form onSubmit={(e) => {
+        e.preventDefault();
+        const moved = channel.type !== ChannelType.GuildCategory && parent !== (channel.parent_id ?? '');
+        void run(() => session.rest.updateChannel(channel.id, {
+          name, ...(channel.type === ChannelType.GuildText ? { topic: topic || null } : {}), ...(moved ? { parent_id: parent || null } : {}),
+        }));
+      }}>
         <label>Channel name<input value={name} onChange={(e) => setName(e.target.value)} required /></label>
         {channel.type === ChannelType.GuildText && <label>Topic<input value={topic} onChange={(e) => setTopic(e.target.value)} maxLength={1024} /></label>}
+        {channel.type !== ChannelType.GuildCategory && (
+          <label>Category
+            <select value={parent} onChange={(e) => setParent(e.target.value)}>
+              <option value="">No category</option>
+              {categories.map((c) => <option key={c.id} value={c.id}>{c.name}</option>)}
+            </select>
+          </label>
+        )}
         <div className="row"><button className="primary" type="submit">Save Changes</button></div>
       </form>
       <h4>Permissions</h4>
-      <label>Role
-        <select aria-label="Role to edit" value={target} onChange={(e) => setTarget(e.target.value)}>
-          {roles.map((r) => <option key={r.id} value={r.id}>{r.id === guildId ? '@everyone' : r.name}</option>)}
+      <label>Role or member
+        <select aria-label="Role or member to edit" value={target} onChange={(e) => setTarget(e.target.value)}>
+          <optgroup label="Roles">
+            {roles.map((r) => <option key={r.id} value={r.id}>{r.id === guildId ? '@everyone' : r.name}</option>)}
+          </optgroup>
+          <optgroup label="Members">
+            {members.map((m) => <option key={m.id} value={m.id}>{m.name}{channel.permission_overwrites?.some((o) => o.id === m.id) ? ' •' : ''}</option>)}
+          </optgroup>
         </select>
       </label>
       <table className="perm-table">
@@ -304,11 +353,12 @@ function RoleEditor({ guildId, role, mine, close }: { guildId: string; role: Rol
   const [name, setName] = useState(role.name);
   const [color, setColor] = useState(role.color ? hex(role.color) : '#99aab5');
   const [bits, setBits] = useState(BigInt(role.permissions));
+  const [hoist, setHoist] = useState(!!role.hoist);
   return (
     <form className="role-editor" aria-label={`Edit role ${role.name}`} onSubmit={(e) => {
       e.preventDefault();
       void run(() => session.rest.updateRole(guildId, role.id, {
-        ...(everyone ? {} : { name, color: parseInt(color.slice(1), 16) }),
+        ...(everyone ? {} : { name, color: parseInt(color.slice(1), 16), hoist }),
         permissions: String(bits),
       }));
     }}>
@@ -316,6 +366,8 @@ function RoleEditor({ guildId, role, mine, close }: { guildId: string; role: Rol
       {!everyone && <>
         <label>Role name<input value={name} onChange={(e) => setName(e.target.value)} required maxLength={100} /></label>
         <label>Role colour<input type="color" value={color} onChange={(e) => setColor(e.target.value)} /></label>
+        <label className="check"><input type="checkbox" checked={hoist} onChange={(e) => setHoist(e.target.checked)} />
+          Display role members separately from online members</label>
       </>}
       <fieldset>
         <legend>Permissions</legend>
@@ -343,7 +395,10 @@ function Members({ guildId, perms }: { guildId: string; perms: bigint }) {
   useCollection(data.members);
   useCollection(data.roles);
   const { run, view } = useAction();
+  // The gateway may not have sent everyone yet (large guilds arrive in chunks): read them all.
+  useEffect(() => void run(() => session.loadAllMembers(guildId)), [guildId]); // eslint-disable-line react-hooks/exhaustive-deps
   const [confirm, setConfirm] = useState<{ user: string; action: 'kick' | 'ban' } | null>(null);
+  const [timingOut, setTimingOut] = useState<string | null>(null);
   const [optimistic, setOptimistic] = useState<Record<string, boolean>>({});
   const roles = [...data.roles.values()].filter((r) => r.guild_id === guildId && r.id !== guildId).sort((a, b) => b.position - a.position);
   const members = [...(data.members.get(guildId)?.values() ?? [])].filter((m) => m.user);
@@ -365,7 +420,7 @@ function Members({ guildId, perms }: { guildId: string; perms: bigint }) {
                 {timedOut(m) && <span className="hint">timed out</span>}
                 {!self && has(perms, P.MODERATE_MEMBERS) && (timedOut(m)
                   ? <button onClick={() => void run(() => session.rest.timeoutMember(guildId, id, null))}>Remove Timeout</button>
-                  : <button onClick={() => void run(() => session.rest.timeoutMember(guildId, id, new Date(Date.now() + 3600_000).toISOString()))}>Timeout 1 h</button>)}
+                  : <button aria-expanded={timingOut === id} onClick={() => setTimingOut(timingOut === id ? null : id)}>Timeout</button>)}
                 {!self && has(perms, P.KICK_MEMBERS) && <button className="danger" onClick={() => setConfirm({ user: id, action: 'kick' })}>Kick</button>}
                 {!self && has(perms, P.BAN_MEMBERS) && <button className="danger" onClick={() => setConfirm({ user: id, action: 'ban' })}>Ban</button>}
               </div>
@@ -389,6 +444,12 @@ function Members({ guildId, perms }: { guildId: string; perms: bigint }) {
                   })}
                 </div>
               )}
+              {timingOut === id && (
+                <TimeoutForm name={name} onCancel={() => setTimingOut(null)} onSubmit={(seconds, reason) => {
+                  setTimingOut(null);
+                  void run(() => session.rest.timeoutMember(guildId, id, new Date(Date.now() + seconds * 1000).toISOString(), reason || undefined));
+                }} />
+              )}
               {confirm?.user === id && (
                 <div className="confirm" role="alertdialog" aria-label={`${confirm.action === 'kick' ? 'Kick' : 'Ban'} ${name}?`}>
                   {confirm.action === 'kick' ? 'Kick' : 'Ban'} {name}?{' '}
@@ -407,15 +468,103 @@ function Members({ guildId, perms }: { guildId: string; perms: bigint }) {
   );
 }
 
-function Invites({ guildId }: { guildId: string }) {
+const TIMEOUTS: Array<[number, string]> = [[60, '60 seconds'], [300, '5 minutes'], [600, '10 minutes'], [3600, '1 hour'], [86400, '1 day'], [604800, '1 week']];
+
+/** Discord's timeout choices, with a reason for the audit log. */
+function TimeoutForm({ name, onSubmit, onCancel }: { name: string; onSubmit: (seconds: number, reason: string) => void; onCancel: () => void }) {
+  const [seconds, setSeconds] = useState(3600);
+  const [reason, setReason] = useState('');
+  return (
+    <form className="confirm timeout-form" aria-label={`Timeout ${name}`} onSubmit={(e) => { e.preventDefault(); onSubmit(seconds, reason.trim()); }}>
+      <label>Duration
+        <select value={seconds} onChange={(e) => setSeconds(Number(e.target.value))} autoFocus>
+          {TIMEOUTS.map(([s, label]) => <option key={s} value={s}>{label}</option>)}
+        </select>
+      </label>
+      <label>Reason<input value={reason} onChange={(e) => setReason(e.target.value)} maxLength={512} placeholder="Optional" /></label>
+      <button type="submit" className="danger">Timeout</button>
+      <button type="button" onClick={onCancel}>Cancel</button>
+    </form>
+  );
+}
+
+function Bans({ guildId }: { guildId: string }) {
   const session = useSession();
   const { run, view } = useAction();
+  const [list, setList] = useState<Ban[] | null>(null);
+  const load = () => run(async () => {
+    // Pages of 1000 by user id, as the API gives them.
+    const all: Ban[] = [];
+    for (let after: string | undefined; ;) {
+      const page = await session.rest.bans(guildId, { after });
+      all.push(...page);
+      if (page.length < 1000) break;
+      after = page[page.length - 1].user.id;
+    }
+    setList(all);
+  });
+  useEffect(() => void load(), [guildId]); // eslint-disable-line react-hooks/exhaustive-deps
+  return (
+    <div>
+      <h3>Bans</h3>
+      {view}
+      {list && list.length === 0 && <p className="hint">No bans.</p>}
+      <ul className="settings-list">
+        {list?.map((b) => (
+          <li key={b.user.id} className="settings-row" aria-label={b.user.username}>
+            <strong className="grow">{b.user.global_name || b.user.username}{b.reason && <span className="hint"> — {b.reason}</span>}</strong>
+            <button className="danger" onClick={() => void run(() => session.rest.unban(guildId, b.user.id)).then((ok) => ok && load())}>Revoke Ban</button>
+          </li>
+        ))}
+      </ul>
+    </div>
+  );
+}
+
+const MAX_AGES: Array<[number, string]> = [[1800, '30 minutes'], [3600, '1 hour'], [21600, '6 hours'], [43200, '12 hours'], [86400, '1 day'], [604800, '7 days'], [0, 'Never']];
+const MAX_USES: Array<[number, string]> = [[0, 'No limit'], [1, '1 use'], [5, '5 uses'], [10, '10 uses'], [25, '25 uses'], [50, '50 uses'], [100, '100 uses']];
+
+function Invites({ guildId, canManage }: { guildId: string; canManage: boolean }) {
+  const session = useSession();
+  const { data } = session;
+  const { run, view } = useAction();
   const [list, setList] = useState<Invite[] | null>(null);
-  const load = () => run(async () => setList(await session.rest.guildInvites(guildId)));
+  const textChannels = data.guildChannels(guildId).filter((c) => c.type === ChannelType.GuildText).sort((a, b) => a.position - b.position);
+  const [channelId, setChannelId] = useState(textChannels[0]?.id ?? '');
+  const [maxAge, setMaxAge] = useState(604800);
+  const [maxUses, setMaxUses] = useState(0);
+  const [created, setCreated] = useState<Invite | null>(null);
+  // Listing every invite needs MANAGE_GUILD; creating one needs only CREATE_INSTANT_INVITE.
+  const load = () => (canManage ? run(async () => setList(await session.rest.guildInvites(guildId))) : Promise.resolve(true));
   useEffect(() => void load(), [guildId]); // eslint-disable-line react-hooks/exhaustive-deps
   return (
     <div>
       <h3>Invites</h3>
+      <form className="row wrap" aria-label="Create invite" onSubmit={(e) => {
+        e.preventDefault();
+        void run(async () => {
+          setCreated(await session.rest.createInvite(channelId, { max_age: maxAge, max_uses: maxUses, unique: true }));
+          await load();
+        });
+      }}>
+        <label>Channel
+          <select value={channelId} onChange={(e) => setChannelId(e.target.value)}>
+            {textChannels.map((c) => <option key={c.id} value={c.id}>#{c.name}</option>)}
+          </select>
+        </label>
+        <label>Expire after
+          <select value={maxAge} onChange={(e) => setMaxAge(Number(e.target.value))}>
+            {MAX_AGES.map(([s, label]) => <option key={s} value={s}>{label}</option>)}
+          </select>
+        </label>
+        <label>Max number of uses
+          <select value={maxUses} onChange={(e) => setMaxUses(Number(e.target.value))}>
+            {MAX_USES.map(([n, label]) => <option key={n} value={n}>{label}</option>)}
+          </select>
+        </label>
+        <button className="primary" type="submit" disabled={!channelId}>Create Invite</button>
+      </form>
+      {created && <p className="hint" role="status">New invite: <code data-invite-code={created.code}>{`${location.origin}/invite/${created.code}`}</code></p>}
       {view}
       {list && list.length === 0 && <p className="hint">No invites yet.</p>}
       <ul className="settings-list">

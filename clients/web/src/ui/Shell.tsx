@@ -1,11 +1,11 @@
 import { MembersIcon, MenuIcon } from './icons';
-import { useEffect, useMemo, useState, useSyncExternalStore } from 'react';
+import { useCallback, useEffect, useMemo, useState, useSyncExternalStore } from 'react';
 import { ChannelType } from '@together/shared';
 import { useSession } from '../context';
 import { useCollection } from '../state/collection';
 import { ServerRail } from './ServerRail';
 import { ChannelSidebar, sidebarOrder } from './ChannelSidebar';
-import { ChatView } from './ChatView';
+import { ChatView, type JumpTarget } from './ChatView';
 import { MemberList } from './MemberList';
 import { JoinDialog, CreateDialog } from './Dialogs';
 import { SearchPanel } from './SearchPanel';
@@ -25,7 +25,14 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
   const drafts = useMemo(() => new Map<string, string>(), []);
   const [search, setSearch] = useState<string | null>(null);
   const [searchInput, setSearchInput] = useState('');
+  const [jump, setJump] = useState<(JumpTarget & { channelId: string }) | null>(null);
   const [dialog, setDialog] = useState<'none' | 'create' | 'join'>(pendingInvite ? 'join' : 'none');
+  // On a computer the member list is a column that the header button shows or hides (kept across
+  // reloads, as on Discord); on a phone it is a drawer.
+  const phone = useMediaQuery('(max-width: 760px)');
+  const [membersHidden, setMembersHidden] = useState(() => localStorage.getItem('together.ui.membersHidden') === '1');
+  useEffect(() => localStorage.setItem('together.ui.membersHidden', membersHidden ? '1' : '0'), [membersHidden]);
+  const membersShown = phone ? drawer === 'members' : !membersHidden;
 
   const guild = guildId ? data.guilds.get(guildId) : undefined;
   const channels = guild ? data.guildChannels(guild.id) : [];
@@ -75,11 +82,13 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
   };
   const selectChannel = (id: string) => {
     if (guild) setChannelByGuild((m) => ({ ...m, [guild.id]: id }));
+    // A jump belongs to the click on a search result, not to later visits of that channel.
+    setJump(null);
     setDrawer('none');
   };
 
   return (
-    <div className={`shell drawer-${drawer}`}>
+    <div className={`shell drawer-${drawer}${!phone && membersHidden && search === null ? ' members-hidden' : ''}`}>
       {gatewayState !== 'ready' && gatewayState !== 'idle' && (
         <div className="connection-banner" role="status">
           {gatewayState === 'stopped' ? 'Disconnected.' : 'Connecting…'}
@@ -132,15 +141,19 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
               className="icon-button members-toggle"
               aria-label="Show member list"
               aria-controls="member-pane"
-              aria-expanded={drawer === 'members'}
-              onClick={() => setDrawer(drawer === 'members' ? 'none' : 'members')}
+              aria-expanded={membersShown}
+              aria-pressed={phone ? undefined : membersShown}
+              onClick={() => {
+                if (phone) setDrawer(drawer === 'members' ? 'none' : 'members');
+                else setMembersHidden(!membersHidden);
+              }}
             >
               <MembersIcon />
             </button>
           )}
         </header>
         {channel && guild ? (
-          <ChatView key={channel.id} channel={channel} guildId={guild.id} drafts={drafts} />
+          <ChatView key={channel.id} channel={channel} guildId={guild.id} drafts={drafts} jumpTo={jump?.channelId === channel.id ? jump : null} />
         ) : !session.everReady ? (
           <div className="empty-state" role="status"><p>Loading…</p></div>
         ) : (
@@ -161,12 +174,13 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
             setSearch(null);
             setDrawer('none');
           }}
-          onOpen={(id) => {
-            selectChannel(id);
+          onOpen={(channelId, id) => {
+            selectChannel(channelId);
+            setJump({ channelId, id, n: Date.now() });
           }}
         />
       ) : (
-        guild && <MemberList guildId={guild.id} />
+        guild && (phone || !membersHidden) && <MemberList guildId={guild.id} />
       )}
       {drawer !== 'none' && <div className="scrim" aria-hidden="true" onClick={() => setDrawer('none')} />}
       {dialog === 'create' && (
@@ -194,4 +208,13 @@ export function Shell({ pendingInvite, clearInvite }: { pendingInvite: string | 
       )}
     </div>
   );
+}
+
+function useMediaQuery(query: string): boolean {
+  const subscribe = useCallback((l: () => void) => {
+    const m = window.matchMedia(query);
+    m.addEventListener('change', l);
+    return () => m.removeEventListener('change', l);
+  }, [query]);
+  return useSyncExternalStore(subscribe, () => window.matchMedia(query).matches, () => false);
 }

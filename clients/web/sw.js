@@ -1,11 +1,16 @@
 // Together's service worker: caches the app shell (index.html and the hashed build assets) so the
 // app starts offline and installs as a PWA. The API and the gateway are never cached.
-// v2: a v1 cache may hold an attachment opened in a tab as its /index.html.
-const CACHE = 'together-shell-v2';
-const SHELL = ['/', '/index.html', '/manifest.webmanifest', '/icon.svg', '/icon-192.png', '/icon-512.png'];
+// Built by vite.config.ts (precacheServiceWorker): ASSETS is replaced with the build's own file
+// list and VERSION with a hash of it, so every asset is stored at install (the first offline
+// start after installing needs them all, not only those the first page happened to load) and a
+// new build gets a new cache, the old one being deleted on activation.
+const VERSION = '__VERSION__';
+const ASSETS = /* __ASSETS__ */ [];
+const CACHE = `together-shell-${VERSION}`;
+const SHELL = ['/', '/index.html', '/manifest.webmanifest', '/icon.svg', '/icon-192.png', '/icon-512.png', '/icon-maskable-512.png'];
 
 self.addEventListener('install', (event) => {
-  event.waitUntil(caches.open(CACHE).then((c) => c.addAll(SHELL)).then(() => self.skipWaiting()));
+  event.waitUntil(caches.open(CACHE).then((c) => c.addAll([...SHELL, ...ASSETS])).then(() => self.skipWaiting()));
 });
 
 self.addEventListener('activate', (event) => {
