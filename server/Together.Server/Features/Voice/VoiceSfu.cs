@@ -185,11 +185,14 @@ public sealed class VoiceSfu : IDisposable
     {
         participant.Revision++;
         var description = participant.Offers.BuildOffer();
-        // The channel's bit rate caps what browsers encode (RFC 7587 maxaveragebitrate).
+        // The channel's bit rate caps what browsers encode (RFC 7587 maxaveragebitrate). The
+        // sections are the builder's own and live across offers: start from the plain Opus
+        // parameters each time rather than appending to the previous offer's.
+        var opusParameters = SdpCodec.Opus(SdpOfferBuilder.OpusPayloadType).Parameters;
         foreach (var media in description.Media)
             for (var i = 0; i < media.Codecs.Count; i++)
                 if (media.Codecs[i].Name == "opus")
-                    media.Codecs[i] = media.Codecs[i] with { Parameters = $"{media.Codecs[i].Parameters};maxaveragebitrate={participant.Room.Bitrate}" };
+                    media.Codecs[i] = media.Codecs[i] with { Parameters = $"{opusParameters};maxaveragebitrate={participant.Room.Bitrate}" };
         var offer = description.ToString();
         participant.Session.Dispatch("VOICE_OFFER", Events.Serialize(new VoiceOfferPayload(
             participant.Room.GuildId, participant.Room.ChannelId, offer, participant.Revision, _settings.IceServers)));
