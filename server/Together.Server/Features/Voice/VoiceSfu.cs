@@ -154,6 +154,10 @@ public sealed class VoiceSfu : IDisposable
                 return false;
             if (participant.Peer.RemoteUfrag is null)
                 participant.Peer.SetRemote(ufrag, fingerprint);
+            // Which offer this answers decides which retired m-lines may be recycled (JSEP §5.2.2):
+            // a slot is reused only after the browser has accepted the offer that removed it.
+            if (participant.Offers.ApplyAnswer(answer) is null)
+                _logger.LogDebug("Voice answer of {User} matches no pending offer", session.UserId);
             return true;
         }
     }
