@@ -147,6 +147,9 @@ public sealed class RtcClientPeer : IDisposable
 
     public bool SendRtcp(ReadOnlySpan<byte> packet) => SendMedia(packet, rtcp: true);
 
+    /// <summary>Sends a raw datagram from this peer's socket (tests: junk and floods from an authenticated address).</summary>
+    internal void SendDatagram(ReadOnlySpan<byte> datagram) => SendRaw(datagram);
+
     /// <summary>Sends close_notify, as a browser does when the page closes the connection.</summary>
     public void CloseDtls() => _dtls?.Close();
 

@@ -55,8 +55,11 @@ public sealed class DtlsHandshakeLimiter(int maxConcurrent) : IDisposable
 /// <summary>
 /// One DTLS-SRTP association. Feed it every DTLS datagram from the peer with <see cref="Feed"/>;
 /// run the handshake with <see cref="HandshakeAsync"/>. After the handshake no thread waits on
-/// this connection: each later datagram (a retransmitted Finished, close_notify) is processed
-/// synchronously by the caller of Feed, with a receive that never blocks.
+/// this connection: later datagrams (a retransmitted Finished, close_notify) are processed by a
+/// thread-pool work item, at most one at a time per connection, with a receive that never
+/// blocks. Not by the caller of Feed: that is the transport's one receive thread, and
+/// BouncyCastle's receive polls for ~1 ms per call, which a peer sending DTLS records in a loop
+/// would turn into a stall for every other peer's media.
 /// </summary>
 public sealed class DtlsConnection : IDisposable
 {
@@ -69,6 +72,7 @@ public sealed class DtlsConnection : IDisposable
     private readonly byte[] _applicationData = new byte[QueueDatagramTransport.ReceiveLimit];
     private DtlsTransport? _dtls;
     private int _closedRaised;
+    private int _drainScheduled;
 
     /// <param name="profiles">SRTP profiles: what a client offers, or what a server accepts, in preference order.</param>
     public DtlsConnection(
@@ -139,10 +143,17 @@ public sealed class DtlsConnection : IDisposable
     public void Feed(ReadOnlySpan<byte> datagram)
     {
         _transport.Enqueue(datagram);
-        if (_dtls is not null)
+        if (_dtls is not null && Interlocked.Exchange(ref _drainScheduled, 1) == 0)
         {
-            DrainPending();
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c.DrainScheduled(), this, preferLocal: false);
         }
+    }
+
+    private void DrainScheduled()
+    {
+        // Cleared first: a datagram queued from here on schedules another drain, none is stranded.
+        Volatile.Write(ref _drainScheduled, 0);
+        DrainPending();
     }
 
     private void DrainPending()

@@ -46,6 +46,13 @@ public sealed class RtcPeer : IDisposable
     private int _closed;
     private int _handshakeStarted;
     private const int MaxEarlyPackets = 32;
+
+    // After the handshake a browser sends DTLS only to retransmit its last flight or to close:
+    // a few records per connection. More than this per second is dropped on the receive thread,
+    // before any copy is made (a peer that floods DTLS costs the others nothing).
+    internal const int ConnectedDtlsPerSecond = 10;
+    private long _dtlsWindowStart;
+    private int _dtlsInWindow;
     private readonly Queue<byte[]> _early = new();
 
     internal RtcPeer(RtcTransport transport, IceCredentials local, long createdTicks)
@@ -81,6 +88,9 @@ public sealed class RtcPeer : IDisposable
     public event Action<RtcPeer, string>? Closed;
 
     internal byte[] LocalPasswordBytes { get; }
+
+    /// <summary>DTLS datagrams dropped over the post-handshake budget (diagnostics, tests).</summary>
+    internal int DtlsDropped { get; private set; }
 
     /// <summary>SRTP packets that arrived before our keys and were held (diagnostics).</summary>
     internal int EarlyPacketsHeld { get; private set; }
@@ -243,6 +253,12 @@ public sealed class RtcPeer : IDisposable
             return; // no remote fingerprint yet: the browser retransmits its ClientHello
         }
 
+        if (dtls.IsConnected && !TakeDtlsBudget())
+        {
+            DtlsDropped++;
+            return;
+        }
+
         dtls.Feed(datagram);
 
         // The handshake (and its limiter slot) starts with the first ClientHello, not before, so
@@ -251,6 +267,19 @@ public sealed class RtcPeer : IDisposable
         {
             _ = RunHandshakeAsync(dtls);
         }
+    }
+
+    private bool TakeDtlsBudget()
+    {
+        var time = _transport.TimeProvider;
+        long now = time.GetTimestamp();
+        if (_dtlsInWindow == 0 || time.GetElapsedTime(_dtlsWindowStart, now) >= TimeSpan.FromSeconds(1))
+        {
+            _dtlsWindowStart = now;
+            _dtlsInWindow = 0;
+        }
+
+        return ++_dtlsInWindow <= ConnectedDtlsPerSecond;
     }
 
     internal void OnMedia(Span<byte> packet)

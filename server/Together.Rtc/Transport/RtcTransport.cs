@@ -51,6 +51,8 @@ public sealed class RtcTransport : IDisposable
 
     internal DtlsHandshakeLimiter HandshakeLimiter { get; }
 
+    internal TimeProvider TimeProvider => _options.TimeProvider;
+
     public static RtcTransport Start(RtcTransportOptions? options = null) => new(options ?? new RtcTransportOptions());
 
     /// <summary>Creates a peer with fresh ICE credentials (or the given ones) to put in the offer.</summary>

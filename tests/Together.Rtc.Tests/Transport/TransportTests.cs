@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -276,6 +278,84 @@ public sealed class TransportTests : IDisposable
         time.Advance(TimeSpan.FromSeconds(6)); // 31 s after the last check
         Assert.Equal("ICE consent expired", await closed.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
         Assert.Equal(0, transport.PeerCount);
+    }
+
+    /// <summary>A server peer for <paramref name="client"/>, connected (DTLS done, SRTP keyed).</summary>
+    private async Task<RtcPeer> ConnectAsync(RtcClientPeer client, CancellationToken ct, RtcTransport? transport = null)
+    {
+        transport ??= _transport;
+        var peer = transport.CreatePeer();
+        peer.SetRemote(client.Local.Ufrag, client.Certificate.Fingerprint);
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.Connected += _ => connected.TrySetResult();
+        await client.ConnectAsync(transport.LocalEndPoint, peer.Local.Ufrag, peer.Local.Password, transport.Certificate.Fingerprint, _clientLimiter, cancellationToken: ct);
+        await connected.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        return peer;
+    }
+
+    [Fact]
+    public async Task A_peer_flooding_dtls_records_does_not_stall_media_from_the_others()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var flooder = new RtcClientPeer();
+        using var talker = new RtcClientPeer();
+        var floodPeer = await ConnectAsync(flooder, ct);
+        var talkPeer = await ConnectAsync(talker, ct);
+        var latencies = new ConcurrentQueue<double>();
+        talkPeer.RtpReceived += (_, packet) =>
+        {
+            Assert.True(RtpPacket.TryParse(packet, out var rtp));
+            latencies.Enqueue(Stopwatch.GetElapsedTime(BinaryPrimitives.ReadInt64BigEndian(rtp.Payload)).TotalMilliseconds);
+        };
+
+        // 3000 application_data records of an established association (each fails authentication
+        // inside BouncyCastle): processed on the receive thread, ~1 ms apiece, they stalled every
+        // peer for seconds. Sent over ~1 s while the other peer talks at 100 packets/s.
+        var flood = Task.Run(
+            async () =>
+            {
+                var record = new byte[113];
+                record[0] = 23;
+                record[1] = 0xFE;
+                record[2] = 0xFD;
+                record[4] = 1;
+                BinaryPrimitives.WriteUInt16BigEndian(record.AsSpan(11), 100);
+                for (int burst = 0; burst < 30; burst++)
+                {
+                    for (int i = 0; i < 100; i++)
+                    {
+                        BinaryPrimitives.WriteInt32BigEndian(record.AsSpan(13), (burst * 100) + i);
+                        flooder.SendDatagram(record);
+                    }
+
+                    await Task.Delay(30, ct);
+                }
+            },
+            ct);
+        var packet = new byte[60];
+        for (ushort seq = 1; seq <= 100; seq++)
+        {
+            int header = RtpPacket.WriteHeader(packet, 111, false, seq, seq * 960u, 0xA11CE);
+            BinaryPrimitives.WriteInt64BigEndian(packet.AsSpan(header), Stopwatch.GetTimestamp());
+            Assert.True(talker.SendRtp(packet.AsSpan(0, header + 8)));
+            await Task.Delay(10, ct);
+        }
+
+        await flood;
+        await WaitUntil(() => latencies.Count >= 100, TimeSpan.FromSeconds(5), ct);
+        Assert.True(latencies.Count >= 95, $"{latencies.Count} of 100 packets arrived");
+        Assert.True(latencies.Max() < 250, $"worst latency {latencies.Max():F0} ms");
+        Assert.True(floodPeer.DtlsDropped > 2500, $"{floodPeer.DtlsDropped} DTLS datagrams dropped");
+        Assert.Equal(RtcPeerState.Connected, floodPeer.State);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (!condition() && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(20, ct);
+        }
     }
 
     public void Dispose()
