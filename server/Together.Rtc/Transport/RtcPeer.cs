@@ -224,24 +224,30 @@ public sealed class RtcPeer : IDisposable
     /// <summary>A valid, authenticated connectivity check arrived from <paramref name="from"/>.</summary>
     internal void OnConsent(SocketAddress from, bool useCandidate, long nowTicks)
     {
-        Interlocked.Exchange(ref _lastConsentTicks, nowTicks);
         if (_state == RtcPeerState.New)
         {
             _state = RtcPeerState.Checking;
         }
 
-        // Until nomination, answer DTLS to whichever address checked last; USE-CANDIDATE fixes it.
-        if (useCandidate || _remoteAddress is null)
+        // The first valid check gives the path until the browser nominates one (USE-CANDIDATE,
+        // RFC 8445 §7.3.1.5), which moves it; the address it leaves stops routing to this peer.
+        var selected = _remoteAddress;
+        if ((useCandidate || selected is null) && (selected is null || !selected.Equals(from)))
         {
-            if (_remoteAddress is null || !_remoteAddress.Equals(from))
-            {
-                var copy = new SocketAddress(from.Family, from.Size);
-                from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
-                var endPoint = (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(copy);
-                _remoteAddress = copy;
-                RemoteEndPoint = endPoint;
-                _transport.MapAddress(this, copy);
-            }
+            var copy = new SocketAddress(from.Family, from.Size);
+            from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
+            var endPoint = (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(copy);
+            _remoteAddress = copy;
+            RemoteEndPoint = endPoint;
+            _transport.MapAddress(this, copy, previous: selected);
+            selected = copy;
+        }
+
+        // RFC 7675 §5.1: consent is for the selected pair. A valid check from another address is
+        // answered but does not keep this peer alive.
+        if (selected.Equals(from))
+        {
+            Interlocked.Exchange(ref _lastConsentTicks, nowTicks);
         }
     }
 

@@ -90,10 +90,20 @@ public sealed class RtcTransport : IDisposable
         }
     }
 
-    internal void MapAddress(RtcPeer peer, SocketAddress address)
+    /// <summary>Address → peer entries (tests: old paths are unmapped).</summary>
+    internal int AddressMappings => _peersByAddress.Count;
+
+    internal void MapAddress(RtcPeer peer, SocketAddress address, SocketAddress? previous)
     {
         // The same address can't belong to two peers; the newest authenticated check wins.
         _peersByAddress[address] = peer;
+
+        // The path moved: DTLS and media from the old address no longer reach this peer (and the
+        // entry does not outlive it); only if the old address is still ours, not another peer's.
+        if (previous is not null)
+        {
+            _peersByAddress.TryRemove(new KeyValuePair<SocketAddress, RtcPeer>(previous, peer));
+        }
     }
 
     internal void Remove(RtcPeer peer)

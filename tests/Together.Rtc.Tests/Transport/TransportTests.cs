@@ -280,6 +280,78 @@ public sealed class TransportTests : IDisposable
         Assert.Equal(0, transport.PeerCount);
     }
 
+    private static StunMessage? ExchangeFrom(Socket socket, byte[] request, RtcTransport transport)
+    {
+        socket.SendTo(request, transport.LocalEndPoint);
+        var buffer = new byte[1500];
+        try
+        {
+            int n = socket.Receive(buffer);
+            return StunMessage.TryParse(buffer.AsSpan(0, n), out var response) ? response : null;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+        {
+            return null;
+        }
+    }
+
+    private static Socket RawSocket()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 300 };
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return socket;
+    }
+
+    [Fact]
+    public void Use_candidate_from_a_second_address_moves_the_path_and_unmaps_the_old_address()
+    {
+        using var second = RawSocket();
+        var peer = _transport.CreatePeer();
+        Assert.Equal(StunClass.SuccessResponse, Exchange(Check(peer, peer.Local.Password))?.Class);
+        Assert.Equal(_raw.LocalEndPoint, peer.RemoteEndPoint);
+        Assert.Equal(1, _transport.AddressMappings);
+
+        // A check without USE-CANDIDATE from elsewhere is answered but moves nothing.
+        Assert.Equal(StunClass.SuccessResponse, ExchangeFrom(second, Check(peer, peer.Local.Password), _transport)?.Class);
+        Assert.Equal(_raw.LocalEndPoint, peer.RemoteEndPoint);
+        Assert.Equal(1, _transport.AddressMappings);
+
+        // Nominated from the second address: the path moves there, the first address is unmapped.
+        Assert.Equal(StunClass.SuccessResponse, ExchangeFrom(second, Check(peer, peer.Local.Password, useCandidate: true), _transport)?.Class);
+        Assert.Equal(second.LocalEndPoint, peer.RemoteEndPoint);
+        Assert.Equal(1, _transport.AddressMappings);
+
+        // And back, by a nomination from the first address.
+        Assert.Equal(StunClass.SuccessResponse, Exchange(Check(peer, peer.Local.Password, useCandidate: true))?.Class);
+        Assert.Equal(_raw.LocalEndPoint, peer.RemoteEndPoint);
+        Assert.Equal(1, _transport.AddressMappings);
+
+        peer.Close();
+        Assert.Equal(0, _transport.AddressMappings);
+    }
+
+    [Fact]
+    public async Task Consent_is_refreshed_only_by_checks_on_the_selected_path()
+    {
+        var time = new FakeTimeProvider();
+        using var transport = RtcTransport.Start(new RtcTransportOptions { Certificate = ServerCert, TimeProvider = time });
+        using var second = RawSocket();
+        var peer = transport.CreatePeer();
+        var closed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.Closed += (_, reason) => closed.TrySetResult(reason);
+        Assert.NotNull(Exchange(Check(peer, peer.Local.Password, useCandidate: true), transport));
+
+        // RFC 7675: valid checks from another address every 10 s keep nothing alive.
+        for (int i = 0; i < 3; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(10));
+            Assert.Equal(StunClass.SuccessResponse, ExchangeFrom(second, Check(peer, peer.Local.Password), transport)?.Class);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1)); // 31 s after the last check on the selected path
+        Assert.Equal("ICE consent expired", await closed.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+    }
+
     /// <summary>A server peer for <paramref name="client"/>, connected (DTLS done, SRTP keyed).</summary>
     private async Task<RtcPeer> ConnectAsync(RtcClientPeer client, CancellationToken ct, RtcTransport? transport = null)
     {
