@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Together.Rtc.Dtls;
 using Together.Rtc.Rtp;
+using Together.Rtc.Sdp;
 using Together.Rtc.Srtp;
 
 namespace Together.Rtc.Transport;
@@ -97,7 +98,48 @@ public sealed class RtcPeer : IDisposable
 
     internal long LastConsentTicks => Interlocked.Read(ref _lastConsentTicks);
 
-    /// <summary>From the remote SDP: its ice-ufrag and DTLS fingerprint. Call once, before media.</summary>
+    /// <summary>
+    /// Why this transport cannot use <paramref name="answer"/>, or null when it can: it needs the
+    /// browser's ice-ufrag and fingerprint, and <c>a=setup:active</c> (or none, which means active,
+    /// RFC 4145 §4), because we offer actpass and are only ever the DTLS server. A passive
+    /// answer would make both sides wait for the other's ClientHello until consent expires.
+    /// </summary>
+    public static string? CheckAnswer(SdpSessionDescription answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        if (answer.EffectiveIceUfrag is null)
+        {
+            return "The answer has no a=ice-ufrag.";
+        }
+
+        if (answer.EffectiveFingerprint is null)
+        {
+            return "The answer has no usable a=fingerprint (sha-256).";
+        }
+
+        return answer.EffectiveSetup switch
+        {
+            null or "active" => null,
+            var setup => $"The answer says a=setup:{setup}; this server only takes the DTLS server role, so answers must say a=setup:active (RFC 5763 §5).",
+        };
+    }
+
+    /// <summary>From the browser's answer: checks it (<see cref="CheckAnswer"/>, ArgumentException) and sets its ufrag and fingerprint.</summary>
+    public void SetRemote(SdpSessionDescription answer)
+    {
+        if (CheckAnswer(answer) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(answer));
+        }
+
+        SetRemote(answer.EffectiveIceUfrag!, answer.EffectiveFingerprint!);
+    }
+
+    /// <summary>
+    /// From the remote SDP: its ice-ufrag and DTLS fingerprint. Call once, before media. The
+    /// caller vouches that the remote side is the DTLS client (a=setup:active); prefer
+    /// <see cref="SetRemote(SdpSessionDescription)"/>, which checks that.
+    /// </summary>
     public void SetRemote(string remoteUfrag, DtlsFingerprint remoteFingerprint)
     {
         ArgumentException.ThrowIfNullOrEmpty(remoteUfrag);

@@ -9,6 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 using Together.Rtc.Client;
 using Together.Rtc.Dtls;
 using Together.Rtc.Rtp;
+using Together.Rtc.Sdp;
 using Together.Rtc.Srtp;
 using Together.Rtc.Stun;
 using Together.Rtc.Transport;
@@ -350,6 +351,31 @@ public sealed class TransportTests : IDisposable
 
         time.Advance(TimeSpan.FromSeconds(1)); // 31 s after the last check on the selected path
         Assert.Equal("ICE consent expired", await closed.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData("passive")]
+    [InlineData("actpass")]
+    [InlineData("holdconn")]
+    public void An_answer_that_does_not_make_us_the_dtls_server_is_refused(string setup)
+    {
+        var peer = _transport.CreatePeer();
+        var answer = new SdpSessionDescription();
+        var media = new SdpMediaSection { Mid = "0", IceUfrag = "cli1", IcePwd = "0123456789abcdefghijklmn", Fingerprint = ServerCert.Fingerprint, Setup = setup };
+        answer.Media.Add(media);
+        var error = Assert.Throws<ArgumentException>(() => peer.SetRemote(answer));
+        Assert.Contains($"a=setup:{setup}", error.Message, StringComparison.Ordinal);
+        Assert.Null(peer.RemoteUfrag);
+
+        // Active, or no a=setup at all (RFC 4145: active), is what we need.
+        media.Setup = null;
+        Assert.Null(RtcPeer.CheckAnswer(answer));
+        media.Setup = "active";
+        peer.SetRemote(answer);
+        Assert.Equal("cli1", peer.RemoteUfrag);
+
+        media.Fingerprint = null;
+        Assert.Contains("fingerprint", RtcPeer.CheckAnswer(answer), StringComparison.Ordinal);
     }
 
     /// <summary>A server peer for <paramref name="client"/>, connected (DTLS done, SRTP keyed).</summary>

@@ -146,14 +146,21 @@ public sealed class VoiceSfu : IDisposable
     public bool Answer(GatewaySession session, long guildId, string sdp)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (!SdpParser.TryParse(sdp, out var answer) || answer.EffectiveIceUfrag is not { } ufrag || answer.EffectiveFingerprint is not { } fingerprint)
+        if (!SdpParser.TryParse(sdp, out var answer))
             return false;
+        if (RtcPeer.CheckAnswer(answer) is { } problem)
+        {
+            // A passive answer (or one without ICE/DTLS credentials) would hang until consent
+            // expires: refuse it where it can be seen.
+            _logger.LogWarning("Voice answer of {User} refused: {Problem}", session.UserId, problem);
+            return false;
+        }
         lock (_gate)
         {
             if (!_participants.TryGetValue((guildId, session.UserId), out var participant) || participant.Session != session)
                 return false;
             if (participant.Peer.RemoteUfrag is null)
-                participant.Peer.SetRemote(ufrag, fingerprint);
+                participant.Peer.SetRemote(answer);
             // Which offer this answers decides which retired m-lines may be recycled (JSEP §5.2.2):
             // a slot is reused only after the browser has accepted the offer that removed it.
             if (participant.Offers.ApplyAnswer(answer) is null)
