@@ -14,23 +14,54 @@ public enum DtlsRole
 
 /// <summary>
 /// Limits how many DTLS handshakes run at once. BouncyCastle's Accept/Connect block a thread for
-/// the handshake's duration (~one round trip or two, up to the 10 s timeout); waiting handshakes
-/// wait asynchronously and hold no thread.
+/// the handshake's duration (~one round trip or two; a peer that goes quiet is given up after the
+/// stall timeout); waiting handshakes wait asynchronously and hold no thread. The wait is bounded
+/// too: beyond <see cref="MaxWaiting"/> a handshake is refused at once (the peer is closed), so a
+/// burst of ClientHellos cannot queue work without end. A waiting handshake whose peer closes is
+/// cancelled through its token and leaves the queue.
 /// </summary>
-public sealed class DtlsHandshakeLimiter(int maxConcurrent) : IDisposable
+public sealed class DtlsHandshakeLimiter(int maxConcurrent, int maxWaiting = 64) : IDisposable
 {
     private readonly SemaphoreSlim _slots = new(maxConcurrent, maxConcurrent);
     private int _running;
+    private int _waiting;
     private int _peak;
+    private int _refused;
 
     public int MaxConcurrent { get; } = maxConcurrent;
+
+    public int MaxWaiting { get; } = maxWaiting;
 
     /// <summary>Highest number of handshakes seen running at once (diagnostics, tests).</summary>
     public int Peak => Volatile.Read(ref _peak);
 
+    /// <summary>Handshakes waiting for a slot now.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>Handshakes refused because the queue was full (diagnostics, tests).</summary>
+    public int Refused => Volatile.Read(ref _refused);
+
     internal async Task<T> RunAsync<T>(Func<T> handshake, CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!_slots.Wait(0, CancellationToken.None))
+        {
+            if (Interlocked.Increment(ref _waiting) > MaxWaiting)
+            {
+                Interlocked.Decrement(ref _waiting);
+                Interlocked.Increment(ref _refused);
+                throw new DtlsHandshakeRefusedException($"DTLS handshake queue full ({MaxWaiting} waiting for {MaxConcurrent} slots)");
+            }
+
+            try
+            {
+                await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+        }
+
         try
         {
             int running = Interlocked.Increment(ref _running);
@@ -51,6 +82,9 @@ public sealed class DtlsHandshakeLimiter(int maxConcurrent) : IDisposable
 
     public void Dispose() => _slots.Dispose();
 }
+
+/// <summary>The handshake limiter's queue was full; the handshake never started.</summary>
+public sealed class DtlsHandshakeRefusedException(string message) : Exception(message);
 
 /// <summary>
 /// One DTLS-SRTP association. Feed it every DTLS datagram from the peer with <see cref="Feed"/>;
@@ -75,23 +109,32 @@ public sealed class DtlsConnection : IDisposable
     private int _drainScheduled;
 
     /// <param name="profiles">SRTP profiles: what a client offers, or what a server accepts, in preference order.</param>
+    /// <param name="stallTimeout">During the handshake, how long the peer may send nothing before the handshake is given up (default <see cref="DefaultStallTimeout"/>).</param>
     public DtlsConnection(
         DtlsRole role,
         DtlsCertificate local,
         DtlsFingerprint remote,
         Action<ReadOnlySpan<byte>> send,
-        IReadOnlyList<SrtpProfile>? profiles = null)
+        IReadOnlyList<SrtpProfile>? profiles = null,
+        TimeSpan? stallTimeout = null)
     {
         _role = role;
         _local = local;
         _remote = remote;
         _profiles = profiles ?? DefaultProfiles;
-        _transport = new QueueDatagramTransport(send);
+        _transport = new QueueDatagramTransport(send, (int)(stallTimeout ?? DefaultStallTimeout).TotalMilliseconds);
         _transport.ClosedByProtocol += RaiseClosed;
     }
 
     /// <summary>AEAD_AES_128_GCM first (voice.md), AES_CM_128_HMAC_SHA1_80 accepted.</summary>
     public static IReadOnlyList<SrtpProfile> DefaultProfiles { get; } = [SrtpProfile.AeadAes128Gcm, SrtpProfile.AesCm128HmacSha1Tag80];
+
+    /// <summary>
+    /// A live DTLS peer re-sends its flight within a second or two when ours or its own is lost
+    /// (browsers start at ~1 s and back off), so 3 s of silence mid-handshake means it stalled:
+    /// its limiter slot is freed then, not after the whole 10 s handshake timeout.
+    /// </summary>
+    public static TimeSpan DefaultStallTimeout { get; } = TimeSpan.FromSeconds(3);
 
     public DtlsRole Role => _role;
 

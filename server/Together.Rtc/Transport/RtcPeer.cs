@@ -56,6 +56,9 @@ public sealed class RtcPeer : IDisposable
     private int _dtlsInWindow;
     private readonly Queue<byte[]> _early = new();
 
+    // Cancelled by Close: a handshake still waiting for a limiter slot leaves the queue at once.
+    private readonly CancellationTokenSource _closing = new();
+
     internal RtcPeer(RtcTransport transport, IceCredentials local, long createdTicks)
     {
         _transport = transport;
@@ -153,7 +156,7 @@ public sealed class RtcPeer : IDisposable
 
             RemoteUfrag = remoteUfrag;
             RemoteFingerprint = remoteFingerprint;
-            _dtls = new DtlsConnection(DtlsRole.Server, _transport.Certificate, remoteFingerprint, SendDtls, _transport.SrtpProfiles);
+            _dtls = new DtlsConnection(DtlsRole.Server, _transport.Certificate, remoteFingerprint, SendDtls, _transport.SrtpProfiles, _transport.HandshakeStallTimeout);
             _dtls.Closed += () => Close("DTLS closed by the remote peer");
             _dtls.KeysReady += InstallKeys;
         }
@@ -175,6 +178,7 @@ public sealed class RtcPeer : IDisposable
         CloseReason = reason;
         _state = RtcPeerState.Closed;
         _transport.Remove(this);
+        _closing.Cancel();
         _dtls?.Close();
         lock (_receiveLock)
         {
@@ -225,7 +229,7 @@ public sealed class RtcPeer : IDisposable
     {
         try
         {
-            var keys = await dtls.HandshakeAsync(_transport.HandshakeLimiter).ConfigureAwait(false);
+            var keys = await dtls.HandshakeAsync(_transport.HandshakeLimiter, _closing.Token).ConfigureAwait(false);
             InstallKeys(keys); // normally done already, from inside the handshake
             if (_closed != 0)
             {

@@ -28,7 +28,7 @@ public sealed class RtcTransport : IDisposable
     {
         _options = options;
         Certificate = options.Certificate ?? DtlsCertificate.Generate(options.TimeProvider);
-        HandshakeLimiter = new DtlsHandshakeLimiter(options.MaxConcurrentHandshakes);
+        HandshakeLimiter = new DtlsHandshakeLimiter(options.MaxConcurrentHandshakes, options.MaxWaitingHandshakes);
         _socket = new Socket(options.LocalEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         // Bursts from many peers arrive between two reads of the one receive thread; the default
         // buffer (~200 KB, a few hundred datagrams on loopback) drops them.
@@ -52,6 +52,8 @@ public sealed class RtcTransport : IDisposable
     internal DtlsHandshakeLimiter HandshakeLimiter { get; }
 
     internal TimeProvider TimeProvider => _options.TimeProvider;
+
+    internal TimeSpan HandshakeStallTimeout => _options.HandshakeStallTimeout;
 
     public static RtcTransport Start(RtcTransportOptions? options = null) => new(options ?? new RtcTransportOptions());
 

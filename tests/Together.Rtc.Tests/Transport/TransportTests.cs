@@ -378,6 +378,72 @@ public sealed class TransportTests : IDisposable
         Assert.Contains("fingerprint", RtcPeer.CheckAnswer(answer), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Handshakes_beyond_the_queue_are_refused_a_closed_peer_leaves_the_queue_and_a_stalled_one_frees_its_slot()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var transport = RtcTransport.Start(new RtcTransportOptions
+        {
+            Certificate = ServerCert,
+            MaxConcurrentHandshakes = 1,
+            MaxWaitingHandshakes = 1,
+            HandshakeStallTimeout = TimeSpan.FromSeconds(4), // room for B and C to queue up first on a busy machine
+        });
+        var limiter = transport.HandshakeLimiter;
+
+        // A: a ClientHello from an ICE-checked address, then silence. It holds the only slot.
+        var stalled = transport.CreatePeer();
+        var clientCert = DtlsCertificate.Generate();
+        stalled.SetRemote("cli1", clientCert.Fingerprint);
+        var stalledClosed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        stalled.Closed += (_, reason) => stalledClosed.TrySetResult(reason);
+        Assert.Equal(StunClass.SuccessResponse, Exchange(Check(stalled, stalled.Local.Password, useCandidate: true), transport)?.Class);
+        var hello = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var helloSource = new DtlsConnection(DtlsRole.Client, clientCert, ServerCert.Fingerprint, d => hello.TrySetResult(d.ToArray()));
+        var helloTask = helloSource.HandshakeAsync(_clientLimiter, ct);
+        _raw.SendTo(await hello.Task.WaitAsync(TimeSpan.FromSeconds(5), ct), transport.LocalEndPoint);
+        var started = Stopwatch.StartNew();
+        await WaitUntil(() => limiter.Peak == 1, TimeSpan.FromSeconds(5), ct);
+
+        // B waits for the slot; C finds the queue full and is closed.
+        using var clientB = new RtcClientPeer();
+        using var clientC = new RtcClientPeer();
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var (waiting, _, connectB) = StartConnect(transport, clientB, giveUp.Token);
+        await WaitUntil(() => limiter.Waiting == 1, TimeSpan.FromSeconds(5), ct);
+        var (_, refusedClosed, connectC) = StartConnect(transport, clientC, giveUp.Token);
+        Assert.Contains("queue full", await refusedClosed.WaitAsync(TimeSpan.FromSeconds(3), ct), StringComparison.Ordinal);
+        Assert.Equal(1, limiter.Refused);
+
+        // B closes while waiting: its wait is cancelled, the queue is empty again.
+        waiting.Close("left");
+        await WaitUntil(() => limiter.Waiting == 0, TimeSpan.FromSeconds(2), ct);
+        Assert.Equal(0, limiter.Waiting);
+
+        // A is given up after 4 s of silence, before the 10 s handshake timeout.
+        Assert.Contains("sent nothing", await stalledClosed.Task.WaitAsync(TimeSpan.FromSeconds(8), ct), StringComparison.Ordinal);
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(3.5), TimeSpan.FromSeconds(9));
+        Assert.Equal(1, limiter.Peak);
+
+        await giveUp.CancelAsync();
+        helloSource.Close();
+        clientB.Dispose();
+        clientC.Dispose();
+        foreach (var task in new[] { helloTask, connectB, connectC })
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => task.WaitAsync(TimeSpan.FromSeconds(15), ct));
+        }
+    }
+
+    private (RtcPeer Peer, Task<string> Closed, Task Connect) StartConnect(RtcTransport transport, RtcClientPeer client, CancellationToken ct)
+    {
+        var peer = transport.CreatePeer();
+        peer.SetRemote(client.Local.Ufrag, client.Certificate.Fingerprint);
+        var closed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.Closed += (_, reason) => closed.TrySetResult(reason);
+        return (peer, closed.Task, client.ConnectAsync(transport.LocalEndPoint, peer.Local.Ufrag, peer.Local.Password, ServerCert.Fingerprint, _clientLimiter, cancellationToken: ct));
+    }
+
     /// <summary>A server peer for <paramref name="client"/>, connected (DTLS done, SRTP keyed).</summary>
     private async Task<RtcPeer> ConnectAsync(RtcClientPeer client, CancellationToken ct, RtcTransport? transport = null)
     {
