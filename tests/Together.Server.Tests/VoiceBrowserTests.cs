@@ -53,6 +53,10 @@ public sealed class VoiceBrowserTests() : CommunityTest(DatabaseProvider.Sqlite)
             Assert.True(page.GetProperty("packets").GetInt32() > 100, report.ToString());
             Assert.True(page.GetProperty("samples").GetInt64() > 48_000, report.ToString());
         }
+        // The SFU's receiver reports reach Chromium: it shows them as remote-inbound-rtp, with a
+        // round-trip time measured from our LSR/DLSR.
+        var receiverReport = Assert.Single(report.GetProperty("receiverReports").EnumerateArray());
+        Assert.True(receiverReport.TryGetProperty("roundTripTime", out var rtt) && rtt.GetDouble() is >= 0 and < 1, $"round trip from our receiver reports: {report}");
         var voices = report.GetProperty("voice").EnumerateArray().ToList();
         Assert.All(voices, v => Assert.Equal(JsonValueKind.Null, v.GetProperty("error").ValueKind));
         Assert.True(voices[1].GetProperty("speaking").TryGetProperty(Alice.UserId, out _), $"bob saw alice speak: {report}");

@@ -111,6 +111,18 @@ async function inbound(page) {
   });
 }
 
+// What Chromium made of the SFU's receiver reports about its microphone stream.
+async function remoteInbound(page) {
+  return page.evaluate(async () => {
+    const stats = await window.__pc.getStats();
+    const found = [];
+    stats.forEach((s) => {
+      if (s.type === 'remote-inbound-rtp') found.push({ packetsLost: s.packetsLost, fractionLost: s.fractionLost, jitter: s.jitter, roundTripTime: s.roundTripTime, roundTripTimeMeasurements: s.roundTripTimeMeasurements });
+    });
+    return found;
+  });
+}
+
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const voiceOf = (page) => page.evaluate(() => window.__voice);
 
@@ -149,6 +161,7 @@ try {
     await sleep(250);
   }
   report.before = stats;
+  report.receiverReports = await remoteInbound(pages[0]);
   report.voice = await Promise.all(pages.slice(0, 2).map(voiceOf));
   // The first user mutes: the second stops receiving packets from them.
   await pages[0].evaluate(() => window.__setMute(true));
