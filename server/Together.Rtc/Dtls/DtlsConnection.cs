@@ -130,11 +130,13 @@ public sealed class DtlsConnection : IDisposable
     public static IReadOnlyList<SrtpProfile> DefaultProfiles { get; } = [SrtpProfile.AeadAes128Gcm, SrtpProfile.AesCm128HmacSha1Tag80];
 
     /// <summary>
-    /// A live DTLS peer re-sends its flight within a second or two when ours or its own is lost
-    /// (browsers start at ~1 s and back off), so 3 s of silence mid-handshake means it stalled:
-    /// its limiter slot is freed then, not after the whole 10 s handshake timeout.
+    /// A live DTLS peer re-sends its flight when ours or its own is lost, on a retransmission
+    /// timer that starts at 1 s (RFC 6347 §4.2.4.1) and doubles: it sends again 1 s and 3 s after
+    /// its last flight. 4 s of silence mid-handshake therefore means it stalled (or lost three
+    /// flights in a row): its limiter slot is freed then, not after the whole 10 s handshake
+    /// timeout.
     /// </summary>
-    public static TimeSpan DefaultStallTimeout { get; } = TimeSpan.FromSeconds(3);
+    public static TimeSpan DefaultStallTimeout { get; } = TimeSpan.FromSeconds(4);
 
     public DtlsRole Role => _role;
 
