@@ -161,7 +161,6 @@ try {
     await sleep(250);
   }
   report.before = stats;
-  report.receiverReports = await remoteInbound(pages[0]);
   report.voice = await Promise.all(pages.slice(0, 2).map(voiceOf));
   // The first user mutes: the second stops receiving packets from them.
   await pages[0].evaluate(() => window.__setMute(true));
@@ -203,6 +202,12 @@ try {
     firstHears: await growth(pages[0], 2000),
     secondHears: (await inbound(pages[1])).packets,
   };
+  // Chromium sends its sender reports only every few seconds (and our receiver report carries
+  // LSR only after one), so the round trip is read last, waiting for it if need be.
+  try {
+    await until('a round trip from our receiver reports', async () => (await remoteInbound(pages[0])).some((r) => r.roundTripTimeMeasurements > 0), 15_000);
+  } catch { /* reported below, asserted by the test */ }
+  report.receiverReports = await remoteInbound(pages[0]);
   report.after = await Promise.all(pages.map(voiceOf));
   report.ok = true;
 } catch (error) {
