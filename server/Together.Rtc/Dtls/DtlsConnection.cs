@@ -109,7 +109,12 @@ public sealed class DtlsConnection : IDisposable
     private int _drainScheduled;
 
     /// <param name="profiles">SRTP profiles: what a client offers, or what a server accepts, in preference order.</param>
-    /// <param name="stallTimeout">During the handshake, how long the peer may send nothing before the handshake is given up (default <see cref="DefaultStallTimeout"/>).</param>
+    /// <param name="stallTimeout">
+    /// During the handshake, how long the peer may send nothing before the handshake is given up.
+    /// Default: <see cref="DefaultStallTimeout"/> for the server role, whose limiter slots a stalled
+    /// browser would hold; none for the client role (our synthetic participants), which then
+    /// waits for the 10 s handshake timeout rather than fail on a slow, busy machine.
+    /// </param>
     public DtlsConnection(
         DtlsRole role,
         DtlsCertificate local,
@@ -122,7 +127,8 @@ public sealed class DtlsConnection : IDisposable
         _local = local;
         _remote = remote;
         _profiles = profiles ?? DefaultProfiles;
-        _transport = new QueueDatagramTransport(send, (int)(stallTimeout ?? DefaultStallTimeout).TotalMilliseconds);
+        var stall = stallTimeout ?? (role == DtlsRole.Server ? DefaultStallTimeout : TimeSpan.Zero);
+        _transport = new QueueDatagramTransport(send, (int)stall.TotalMilliseconds);
         _transport.ClosedByProtocol += RaiseClosed;
     }
 
