@@ -147,6 +147,9 @@ public sealed class RtcClientPeer : IDisposable
 
     public bool SendRtcp(ReadOnlySpan<byte> packet) => SendMedia(packet, rtcp: true);
 
+    /// <summary>Sends a raw datagram from this peer's socket (tests: junk and floods from an authenticated address).</summary>
+    internal void SendDatagram(ReadOnlySpan<byte> datagram) => SendRaw(datagram);
+
     /// <summary>Sends close_notify, as a browser does when the page closes the connection.</summary>
     public void CloseDtls() => _dtls?.Close();
 
@@ -335,7 +338,7 @@ public sealed class RtcClientPeer : IDisposable
     }
 
     /// <summary>
-    /// What a browser answers to an SFU offer: every m-line accepted with this peer's ICE
+    /// What a browser answers to an SFU offer: every m-line the offer did not reject accepted with this peer's ICE
     /// credentials and certificate, as the DTLS client, with Opus and the audio-level extension
     /// (and the MID extension when <paramref name="withMid"/>, as Chromium sends it).
     /// </summary>
@@ -345,6 +348,15 @@ public sealed class RtcClientPeer : IDisposable
         var answer = new SdpSessionDescription { SessionId = 7, Version = 1 };
         foreach (var media in offer.Media)
         {
+            if (media.IsRejected)
+            {
+                // JSEP §5.3.1: an m-line rejected in the offer is rejected (port 0) in the answer.
+                var rejected = new SdpMediaSection { Port = 0, Mid = media.Mid, Direction = SdpDirection.Inactive };
+                rejected.Codecs.Add(media.FindCodec("opus")!);
+                answer.Media.Add(rejected);
+                continue;
+            }
+
             answer.Bundle.Add(media.Mid!);
             var section = new SdpMediaSection
             {

@@ -14,23 +14,54 @@ public enum DtlsRole
 
 /// <summary>
 /// Limits how many DTLS handshakes run at once. BouncyCastle's Accept/Connect block a thread for
-/// the handshake's duration (~one round trip or two, up to the 10 s timeout); waiting handshakes
-/// wait asynchronously and hold no thread.
+/// the handshake's duration (~one round trip or two; a peer that goes quiet is given up after the
+/// stall timeout); waiting handshakes wait asynchronously and hold no thread. The wait is bounded
+/// too: beyond <see cref="MaxWaiting"/> a handshake is refused at once (the peer is closed), so a
+/// burst of ClientHellos cannot queue work without end. A waiting handshake whose peer closes is
+/// cancelled through its token and leaves the queue.
 /// </summary>
-public sealed class DtlsHandshakeLimiter(int maxConcurrent) : IDisposable
+public sealed class DtlsHandshakeLimiter(int maxConcurrent, int maxWaiting = 64) : IDisposable
 {
     private readonly SemaphoreSlim _slots = new(maxConcurrent, maxConcurrent);
     private int _running;
+    private int _waiting;
     private int _peak;
+    private int _refused;
 
     public int MaxConcurrent { get; } = maxConcurrent;
+
+    public int MaxWaiting { get; } = maxWaiting;
 
     /// <summary>Highest number of handshakes seen running at once (diagnostics, tests).</summary>
     public int Peak => Volatile.Read(ref _peak);
 
+    /// <summary>Handshakes waiting for a slot now.</summary>
+    public int Waiting => Volatile.Read(ref _waiting);
+
+    /// <summary>Handshakes refused because the queue was full (diagnostics, tests).</summary>
+    public int Refused => Volatile.Read(ref _refused);
+
     internal async Task<T> RunAsync<T>(Func<T> handshake, CancellationToken cancellationToken)
     {
-        await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+        if (!_slots.Wait(0, CancellationToken.None))
+        {
+            if (Interlocked.Increment(ref _waiting) > MaxWaiting)
+            {
+                Interlocked.Decrement(ref _waiting);
+                Interlocked.Increment(ref _refused);
+                throw new DtlsHandshakeRefusedException($"DTLS handshake queue full ({MaxWaiting} waiting for {MaxConcurrent} slots)");
+            }
+
+            try
+            {
+                await _slots.WaitAsync(cancellationToken).ConfigureAwait(false);
+            }
+            finally
+            {
+                Interlocked.Decrement(ref _waiting);
+            }
+        }
+
         try
         {
             int running = Interlocked.Increment(ref _running);
@@ -52,11 +83,17 @@ public sealed class DtlsHandshakeLimiter(int maxConcurrent) : IDisposable
     public void Dispose() => _slots.Dispose();
 }
 
+/// <summary>The handshake limiter's queue was full; the handshake never started.</summary>
+public sealed class DtlsHandshakeRefusedException(string message) : Exception(message);
+
 /// <summary>
 /// One DTLS-SRTP association. Feed it every DTLS datagram from the peer with <see cref="Feed"/>;
 /// run the handshake with <see cref="HandshakeAsync"/>. After the handshake no thread waits on
-/// this connection: each later datagram (a retransmitted Finished, close_notify) is processed
-/// synchronously by the caller of Feed, with a receive that never blocks.
+/// this connection: later datagrams (a retransmitted Finished, close_notify) are processed by a
+/// thread-pool work item, at most one at a time per connection, with a receive that never
+/// blocks. Not by the caller of Feed: that is the transport's one receive thread, and
+/// BouncyCastle's receive polls for ~1 ms per call, which a peer sending DTLS records in a loop
+/// would turn into a stall for every other peer's media.
 /// </summary>
 public sealed class DtlsConnection : IDisposable
 {
@@ -69,25 +106,43 @@ public sealed class DtlsConnection : IDisposable
     private readonly byte[] _applicationData = new byte[QueueDatagramTransport.ReceiveLimit];
     private DtlsTransport? _dtls;
     private int _closedRaised;
+    private int _drainScheduled;
 
     /// <param name="profiles">SRTP profiles: what a client offers, or what a server accepts, in preference order.</param>
+    /// <param name="stallTimeout">
+    /// During the handshake, how long the peer may send nothing before the handshake is given up.
+    /// Default: <see cref="DefaultStallTimeout"/> for the server role, whose limiter slots a stalled
+    /// browser would hold; none for the client role (our synthetic participants), which then
+    /// waits for the 10 s handshake timeout rather than fail on a slow, busy machine.
+    /// </param>
     public DtlsConnection(
         DtlsRole role,
         DtlsCertificate local,
         DtlsFingerprint remote,
         Action<ReadOnlySpan<byte>> send,
-        IReadOnlyList<SrtpProfile>? profiles = null)
+        IReadOnlyList<SrtpProfile>? profiles = null,
+        TimeSpan? stallTimeout = null)
     {
         _role = role;
         _local = local;
         _remote = remote;
         _profiles = profiles ?? DefaultProfiles;
-        _transport = new QueueDatagramTransport(send);
+        var stall = stallTimeout ?? (role == DtlsRole.Server ? DefaultStallTimeout : TimeSpan.Zero);
+        _transport = new QueueDatagramTransport(send, (int)stall.TotalMilliseconds);
         _transport.ClosedByProtocol += RaiseClosed;
     }
 
     /// <summary>AEAD_AES_128_GCM first (voice.md), AES_CM_128_HMAC_SHA1_80 accepted.</summary>
     public static IReadOnlyList<SrtpProfile> DefaultProfiles { get; } = [SrtpProfile.AeadAes128Gcm, SrtpProfile.AesCm128HmacSha1Tag80];
+
+    /// <summary>
+    /// A live DTLS peer re-sends its flight when ours or its own is lost, on a retransmission
+    /// timer that starts at 1 s (RFC 6347 §4.2.4.1) and doubles: it sends again 1 s and 3 s after
+    /// its last flight. 4 s of silence mid-handshake therefore means it stalled (or lost three
+    /// flights in a row): its limiter slot is freed then, not after the whole 10 s handshake
+    /// timeout.
+    /// </summary>
+    public static TimeSpan DefaultStallTimeout { get; } = TimeSpan.FromSeconds(4);
 
     public DtlsRole Role => _role;
 
@@ -139,10 +194,17 @@ public sealed class DtlsConnection : IDisposable
     public void Feed(ReadOnlySpan<byte> datagram)
     {
         _transport.Enqueue(datagram);
-        if (_dtls is not null)
+        if (_dtls is not null && Interlocked.Exchange(ref _drainScheduled, 1) == 0)
         {
-            DrainPending();
+            ThreadPool.UnsafeQueueUserWorkItem(static c => c.DrainScheduled(), this, preferLocal: false);
         }
+    }
+
+    private void DrainScheduled()
+    {
+        // Cleared first: a datagram queued from here on schedules another drain, none is stranded.
+        Volatile.Write(ref _drainScheduled, 0);
+        DrainPending();
     }
 
     private void DrainPending()

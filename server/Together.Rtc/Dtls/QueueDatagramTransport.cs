@@ -17,9 +17,16 @@ internal sealed class QueueDatagramTransport : DatagramTransport
     private readonly Queue<byte[]> _queue = new();
     private readonly object _gate = new(); // a Monitor, for Wait/Pulse
     private readonly Action<ReadOnlySpan<byte>> _send;
+    private readonly int _stallMillis;
+    private long _lastReceived = Environment.TickCount64;
     private volatile bool _closed;
 
-    public QueueDatagramTransport(Action<ReadOnlySpan<byte>> send) => _send = send;
+    /// <param name="stallMillis">A blocking Receive (the handshake) fails once nothing has arrived for this long; 0: never.</param>
+    public QueueDatagramTransport(Action<ReadOnlySpan<byte>> send, int stallMillis = 0)
+    {
+        _send = send;
+        _stallMillis = stallMillis;
+    }
 
     /// <summary>After the handshake, Receive must not wait: it runs on a shared thread.</summary>
     public bool NonBlocking { get; set; }
@@ -44,6 +51,7 @@ internal sealed class QueueDatagramTransport : DatagramTransport
             }
 
             _queue.Enqueue(copy);
+            _lastReceived = Environment.TickCount64;
             Monitor.Pulse(_gate);
         }
     }
@@ -68,8 +76,22 @@ internal sealed class QueueDatagramTransport : DatagramTransport
                     throw new IOException("DTLS transport closed");
                 }
 
-                long remaining = deadline - Environment.TickCount64;
-                if (NonBlocking || remaining <= 0)
+                if (NonBlocking)
+                {
+                    return -1;
+                }
+
+                long now = Environment.TickCount64;
+                long stallAt = _stallMillis > 0 ? _lastReceived + _stallMillis : long.MaxValue;
+                if (now >= stallAt)
+                {
+                    // The peer went quiet mid-handshake (e.g. a client that sent a ClientHello and
+                    // nothing more): give up now rather than hold a limiter slot until the timeout.
+                    throw new IOException($"DTLS peer sent nothing for {_stallMillis} ms during the handshake");
+                }
+
+                long remaining = Math.Min(deadline, stallAt) - now;
+                if (now >= deadline)
                 {
                     return -1;
                 }
@@ -78,6 +100,7 @@ internal sealed class QueueDatagramTransport : DatagramTransport
             }
 
             datagram = _queue.Dequeue();
+            _lastReceived = Environment.TickCount64; // a handshake that waited for its slot starts its stall clock now
         }
 
         int length = Math.Min(datagram.Length, buffer.Length);

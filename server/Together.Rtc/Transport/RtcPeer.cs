@@ -3,6 +3,7 @@ using System.Net.Sockets;
 using System.Text;
 using Together.Rtc.Dtls;
 using Together.Rtc.Rtp;
+using Together.Rtc.Sdp;
 using Together.Rtc.Srtp;
 
 namespace Together.Rtc.Transport;
@@ -46,7 +47,17 @@ public sealed class RtcPeer : IDisposable
     private int _closed;
     private int _handshakeStarted;
     private const int MaxEarlyPackets = 32;
+
+    // After the handshake a browser sends DTLS only to retransmit its last flight or to close:
+    // a few records per connection. More than this per second is dropped on the receive thread,
+    // before any copy is made (a peer that floods DTLS costs the others nothing).
+    internal const int ConnectedDtlsPerSecond = 10;
+    private long _dtlsWindowStart;
+    private int _dtlsInWindow;
     private readonly Queue<byte[]> _early = new();
+
+    // Cancelled by Close: a handshake still waiting for a limiter slot leaves the queue at once.
+    private readonly CancellationTokenSource _closing = new();
 
     internal RtcPeer(RtcTransport transport, IceCredentials local, long createdTicks)
     {
@@ -82,12 +93,56 @@ public sealed class RtcPeer : IDisposable
 
     internal byte[] LocalPasswordBytes { get; }
 
+    /// <summary>DTLS datagrams dropped over the post-handshake budget (diagnostics, tests).</summary>
+    internal int DtlsDropped { get; private set; }
+
     /// <summary>SRTP packets that arrived before our keys and were held (diagnostics).</summary>
     internal int EarlyPacketsHeld { get; private set; }
 
     internal long LastConsentTicks => Interlocked.Read(ref _lastConsentTicks);
 
-    /// <summary>From the remote SDP: its ice-ufrag and DTLS fingerprint. Call once, before media.</summary>
+    /// <summary>
+    /// Why this transport cannot use <paramref name="answer"/>, or null when it can: it needs the
+    /// browser's ice-ufrag and fingerprint, and <c>a=setup:active</c> (or none, which means active,
+    /// RFC 4145 §4), because we offer actpass and are only ever the DTLS server. A passive
+    /// answer would make both sides wait for the other's ClientHello until consent expires.
+    /// </summary>
+    public static string? CheckAnswer(SdpSessionDescription answer)
+    {
+        ArgumentNullException.ThrowIfNull(answer);
+        if (answer.EffectiveIceUfrag is null)
+        {
+            return "The answer has no a=ice-ufrag.";
+        }
+
+        if (answer.EffectiveFingerprint is null)
+        {
+            return "The answer has no usable a=fingerprint (sha-256).";
+        }
+
+        return answer.EffectiveSetup switch
+        {
+            null or "active" => null,
+            var setup => $"The answer says a=setup:{setup}; this server only takes the DTLS server role, so answers must say a=setup:active (RFC 5763 §5).",
+        };
+    }
+
+    /// <summary>From the browser's answer: checks it (<see cref="CheckAnswer"/>, ArgumentException) and sets its ufrag and fingerprint.</summary>
+    public void SetRemote(SdpSessionDescription answer)
+    {
+        if (CheckAnswer(answer) is { } problem)
+        {
+            throw new ArgumentException(problem, nameof(answer));
+        }
+
+        SetRemote(answer.EffectiveIceUfrag!, answer.EffectiveFingerprint!);
+    }
+
+    /// <summary>
+    /// From the remote SDP: its ice-ufrag and DTLS fingerprint. Call once, before media. The
+    /// caller vouches that the remote side is the DTLS client (a=setup:active); prefer
+    /// <see cref="SetRemote(SdpSessionDescription)"/>, which checks that.
+    /// </summary>
     public void SetRemote(string remoteUfrag, DtlsFingerprint remoteFingerprint)
     {
         ArgumentException.ThrowIfNullOrEmpty(remoteUfrag);
@@ -101,7 +156,7 @@ public sealed class RtcPeer : IDisposable
 
             RemoteUfrag = remoteUfrag;
             RemoteFingerprint = remoteFingerprint;
-            _dtls = new DtlsConnection(DtlsRole.Server, _transport.Certificate, remoteFingerprint, SendDtls, _transport.SrtpProfiles);
+            _dtls = new DtlsConnection(DtlsRole.Server, _transport.Certificate, remoteFingerprint, SendDtls, _transport.SrtpProfiles, _transport.HandshakeStallTimeout);
             _dtls.Closed += () => Close("DTLS closed by the remote peer");
             _dtls.KeysReady += InstallKeys;
         }
@@ -123,6 +178,7 @@ public sealed class RtcPeer : IDisposable
         CloseReason = reason;
         _state = RtcPeerState.Closed;
         _transport.Remove(this);
+        _closing.Cancel();
         _dtls?.Close();
         lock (_receiveLock)
         {
@@ -173,7 +229,7 @@ public sealed class RtcPeer : IDisposable
     {
         try
         {
-            var keys = await dtls.HandshakeAsync(_transport.HandshakeLimiter).ConfigureAwait(false);
+            var keys = await dtls.HandshakeAsync(_transport.HandshakeLimiter, _closing.Token).ConfigureAwait(false);
             InstallKeys(keys); // normally done already, from inside the handshake
             if (_closed != 0)
             {
@@ -214,24 +270,30 @@ public sealed class RtcPeer : IDisposable
     /// <summary>A valid, authenticated connectivity check arrived from <paramref name="from"/>.</summary>
     internal void OnConsent(SocketAddress from, bool useCandidate, long nowTicks)
     {
-        Interlocked.Exchange(ref _lastConsentTicks, nowTicks);
         if (_state == RtcPeerState.New)
         {
             _state = RtcPeerState.Checking;
         }
 
-        // Until nomination, answer DTLS to whichever address checked last; USE-CANDIDATE fixes it.
-        if (useCandidate || _remoteAddress is null)
+        // The first valid check gives the path until the browser nominates one (USE-CANDIDATE,
+        // RFC 8445 §7.3.1.5), which moves it; the address it leaves stops routing to this peer.
+        var selected = _remoteAddress;
+        if ((useCandidate || selected is null) && (selected is null || !selected.Equals(from)))
         {
-            if (_remoteAddress is null || !_remoteAddress.Equals(from))
-            {
-                var copy = new SocketAddress(from.Family, from.Size);
-                from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
-                var endPoint = (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(copy);
-                _remoteAddress = copy;
-                RemoteEndPoint = endPoint;
-                _transport.MapAddress(this, copy);
-            }
+            var copy = new SocketAddress(from.Family, from.Size);
+            from.Buffer.Span[..from.Size].CopyTo(copy.Buffer.Span);
+            var endPoint = (IPEndPoint)new IPEndPoint(IPAddress.Any, 0).Create(copy);
+            _remoteAddress = copy;
+            RemoteEndPoint = endPoint;
+            _transport.MapAddress(this, copy, previous: selected);
+            selected = copy;
+        }
+
+        // RFC 7675 §5.1: consent is for the selected pair. A valid check from another address is
+        // answered but does not keep this peer alive.
+        if (selected.Equals(from))
+        {
+            Interlocked.Exchange(ref _lastConsentTicks, nowTicks);
         }
     }
 
@@ -243,6 +305,12 @@ public sealed class RtcPeer : IDisposable
             return; // no remote fingerprint yet: the browser retransmits its ClientHello
         }
 
+        if (dtls.IsConnected && !TakeDtlsBudget())
+        {
+            DtlsDropped++;
+            return;
+        }
+
         dtls.Feed(datagram);
 
         // The handshake (and its limiter slot) starts with the first ClientHello, not before, so
@@ -251,6 +319,19 @@ public sealed class RtcPeer : IDisposable
         {
             _ = RunHandshakeAsync(dtls);
         }
+    }
+
+    private bool TakeDtlsBudget()
+    {
+        var time = _transport.TimeProvider;
+        long now = time.GetTimestamp();
+        if (_dtlsInWindow == 0 || time.GetElapsedTime(_dtlsWindowStart, now) >= TimeSpan.FromSeconds(1))
+        {
+            _dtlsWindowStart = now;
+            _dtlsInWindow = 0;
+        }
+
+        return ++_dtlsInWindow <= ConnectedDtlsPerSecond;
     }
 
     internal void OnMedia(Span<byte> packet)

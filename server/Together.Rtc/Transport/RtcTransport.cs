@@ -28,7 +28,7 @@ public sealed class RtcTransport : IDisposable
     {
         _options = options;
         Certificate = options.Certificate ?? DtlsCertificate.Generate(options.TimeProvider);
-        HandshakeLimiter = new DtlsHandshakeLimiter(options.MaxConcurrentHandshakes);
+        HandshakeLimiter = new DtlsHandshakeLimiter(options.MaxConcurrentHandshakes, options.MaxWaitingHandshakes);
         _socket = new Socket(options.LocalEndPoint.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
         // Bursts from many peers arrive between two reads of the one receive thread; the default
         // buffer (~200 KB, a few hundred datagrams on loopback) drops them.
@@ -50,6 +50,10 @@ public sealed class RtcTransport : IDisposable
     internal IReadOnlyList<Srtp.SrtpProfile> SrtpProfiles => _options.SrtpProfiles;
 
     internal DtlsHandshakeLimiter HandshakeLimiter { get; }
+
+    internal TimeProvider TimeProvider => _options.TimeProvider;
+
+    internal TimeSpan HandshakeStallTimeout => _options.HandshakeStallTimeout;
 
     public static RtcTransport Start(RtcTransportOptions? options = null) => new(options ?? new RtcTransportOptions());
 
@@ -88,10 +92,20 @@ public sealed class RtcTransport : IDisposable
         }
     }
 
-    internal void MapAddress(RtcPeer peer, SocketAddress address)
+    /// <summary>Address → peer entries (tests: old paths are unmapped).</summary>
+    internal int AddressMappings => _peersByAddress.Count;
+
+    internal void MapAddress(RtcPeer peer, SocketAddress address, SocketAddress? previous)
     {
         // The same address can't belong to two peers; the newest authenticated check wins.
         _peersByAddress[address] = peer;
+
+        // The path moved: DTLS and media from the old address no longer reach this peer (and the
+        // entry does not outlive it); only if the old address is still ours, not another peer's.
+        if (previous is not null)
+        {
+            _peersByAddress.TryRemove(new KeyValuePair<SocketAddress, RtcPeer>(previous, peer));
+        }
     }
 
     internal void Remove(RtcPeer peer)

@@ -18,6 +18,12 @@ public sealed class RtcTransportOptions
     /// <summary>DTLS handshakes allowed to run at once (each holds a thread while it runs).</summary>
     public int MaxConcurrentHandshakes { get; init; } = 8;
 
+    /// <summary>Handshakes allowed to wait for a slot; a peer whose ClientHello finds the queue full is closed.</summary>
+    public int MaxWaitingHandshakes { get; init; } = 64;
+
+    /// <summary>A handshake whose peer sends nothing for this long is given up (its slot freed).</summary>
+    public TimeSpan HandshakeStallTimeout { get; init; } = DtlsConnection.DefaultStallTimeout;
+
     /// <summary>SRTP profiles accepted from browsers, most preferred first.</summary>
     public IReadOnlyList<SrtpProfile> SrtpProfiles { get; init; } = DtlsConnection.DefaultProfiles;
 

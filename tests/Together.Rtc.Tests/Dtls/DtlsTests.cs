@@ -221,6 +221,58 @@ public sealed class DtlsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_limiter_queue_is_bounded_and_a_cancelled_wait_leaves_it()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var limiter = new DtlsHandshakeLimiter(1, maxWaiting: 2);
+        using var release = new ManualResetEventSlim();
+        var running = limiter.RunAsync(() => release.Wait(TimeSpan.FromSeconds(10)) ? 1 : -1, ct);
+        using var cancelFirst = new CancellationTokenSource();
+        var waiting1 = limiter.RunAsync(() => 2, cancelFirst.Token);
+        var waiting2 = limiter.RunAsync(() => 3, ct);
+        Assert.Equal(2, limiter.Waiting);
+
+        // A third waiter finds the queue full and is refused at once.
+        await Assert.ThrowsAsync<DtlsHandshakeRefusedException>(() => limiter.RunAsync(() => 4, ct));
+        Assert.Equal(1, limiter.Refused);
+
+        // A peer closing while it waits (its token cancelled) leaves the queue and makes room.
+        await cancelFirst.CancelAsync();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => waiting1);
+        Assert.Equal(1, limiter.Waiting);
+        var waiting3 = limiter.RunAsync(() => 5, ct);
+
+        release.Set();
+        Assert.Equal(1, await running);
+        Assert.Equal(3, await waiting2);
+        Assert.Equal(5, await waiting3);
+        Assert.Equal(0, limiter.Waiting);
+        Assert.Equal(1, limiter.Peak);
+    }
+
+    [Fact]
+    public async Task A_client_that_stalls_after_its_client_hello_frees_the_slot_after_the_stall_timeout()
+    {
+        using var limiter = new DtlsHandshakeLimiter(1);
+        var clientHello = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var client = new DtlsConnection(DtlsRole.Client, ClientCert, ServerCert.Fingerprint, d => clientHello.TrySetResult(d.ToArray()));
+        var clientTask = client.HandshakeAsync(_limiter, TestContext.Current.CancellationToken);
+        using var server = new DtlsConnection(DtlsRole.Server, ServerCert, ClientCert.Fingerprint, _ => { }, stallTimeout: TimeSpan.FromMilliseconds(500));
+        server.Feed(await clientHello.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+
+        // The server answers the ClientHello, then hears nothing more: given up after 0.5 s of
+        // silence, not after the 10 s handshake timeout.
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var failure = await Assert.ThrowsAnyAsync<Exception>(() => server.HandshakeAsync(limiter, TestContext.Current.CancellationToken));
+        Assert.InRange(started.Elapsed, TimeSpan.FromMilliseconds(400), TimeSpan.FromSeconds(4));
+        Assert.Contains("sent nothing", failure.ToString(), StringComparison.Ordinal);
+        Assert.Equal(7, await limiter.RunAsync(() => 7, TestContext.Current.CancellationToken)); // the slot is free
+
+        client.Close();
+        await Assert.ThrowsAnyAsync<Exception>(() => clientTask);
+    }
+
+    [Fact]
     public void Fingerprint_parses_and_matches_only_its_certificate()
     {
         Assert.True(DtlsFingerprint.TryParse(ServerCert.Fingerprint.ToString(), out var parsed));

@@ -50,7 +50,7 @@ public sealed class LoopbackTests : IDisposable
         answer.Media.Add(section);
         Assert.True(SdpParser.TryParse(answer.ToString(), out var parsedAnswer));
         Assert.Equal("active", parsedAnswer.EffectiveSetup);
-        peer.SetRemote(parsedAnswer.EffectiveIceUfrag!, parsedAnswer.EffectiveFingerprint!);
+        peer.SetRemote(parsedAnswer);
 
         // Server side: decode what arrives, check the audio level, forward it back rewritten.
         var upstream = new OpusRtpReceiver();

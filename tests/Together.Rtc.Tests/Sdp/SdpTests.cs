@@ -177,9 +177,13 @@ public class SdpTests
 
         // Bob mutes: inactive, still bundled.
         builder.SetDirection(bob, SdpDirection.Inactive);
-        Assert.Equal(SdpDirection.Inactive, builder.BuildOffer().Media[2].Direction);
+        var muted = Snapshot(builder.BuildOffer());
+        Assert.Equal(SdpDirection.Inactive, muted.Media[2].Direction);
 
-        // Carol joins: Alice's slot is reused with a new mid; no m-line is added.
+        // The browser answers the offer that retired Alice (its m-lines are those of the newest
+        // offer too, which the answer is taken for); then Carol joins: Alice's slot is reused
+        // with a new mid; no m-line is added.
+        Assert.Equal(muted.Version, builder.ApplyAnswer(AnswerTo(muted)));
         string carol = builder.AddAudio(SdpDirection.SendOnly, ssrc: 3, cname: "c", streamId: "carol", trackId: "c1");
         var third = builder.BuildOffer();
         Assert.Equal(3, third.Media.Count);
@@ -188,6 +192,78 @@ public class SdpTests
         Assert.Equal(40000, third.Media[1].Port);
         Assert.Equal([mine, carol, bob], third.Bundle);
         Assert.Throws<ArgumentException>(() => builder.Retire(alice));
+    }
+
+    [Fact]
+    public void A_retired_m_line_is_not_recycled_before_the_offer_that_retired_it_is_answered()
+    {
+        var builder = Builder();
+        string mine = builder.AddAudio(SdpDirection.RecvOnly);
+        string alice = builder.AddAudio(SdpDirection.SendOnly, ssrc: 1, cname: "a", streamId: "alice", trackId: "a1");
+        var first = Snapshot(builder.BuildOffer());
+        Assert.Equal(first.Version, builder.ApplyAnswer(AnswerTo(first)));
+
+        // Alice leaves and Bob joins before the browser answered: Bob gets a new m-line; Alice's
+        // stays rejected (in the browser it may still be active with her mid).
+        builder.Retire(alice);
+        string bob = builder.AddAudio(SdpDirection.SendOnly, ssrc: 2, cname: "b", streamId: "bob", trackId: "b1");
+        var second = Snapshot(builder.BuildOffer());
+        Assert.Equal([mine, alice, bob], second.Media.Select(m => m.Mid));
+        Assert.True(second.Media[1].IsRejected);
+
+        // Bob leaves, Carol joins; the browser has still only answered the first offer (a repeated
+        // answer to it matches no pending offer and changes nothing), so Carol is appended too.
+        Assert.Null(builder.ApplyAnswer(AnswerTo(first)));
+        builder.Retire(bob);
+        string carol = builder.AddAudio(SdpDirection.SendOnly, ssrc: 3, cname: "c", streamId: "carol", trackId: "c1");
+        var third = Snapshot(builder.BuildOffer());
+        Assert.Equal([mine, alice, bob, carol], third.Media.Select(m => m.Mid));
+
+        // The answer to the second offer makes Alice's slot (retired in it) recyclable, but not
+        // Bob's (retired in the third, still unanswered).
+        Assert.Equal(second.Version, builder.ApplyAnswer(AnswerTo(second)));
+        Assert.Equal(second.Version, builder.AnsweredVersion);
+        string dave = builder.AddAudio(SdpDirection.SendOnly, ssrc: 4, cname: "d", streamId: "dave", trackId: "d1");
+        string erin = builder.AddAudio(SdpDirection.SendOnly, ssrc: 5, cname: "e", streamId: "erin", trackId: "e1");
+        var fourth = Snapshot(builder.BuildOffer());
+        Assert.Equal([mine, dave, bob, carol, erin], fourth.Media.Select(m => m.Mid));
+        Assert.True(fourth.Media[2].IsRejected);
+
+        // An answer that fits no offer (another m-line count, or our rejected m-line accepted)
+        // marks nothing.
+        var wrong = AnswerTo(fourth);
+        wrong.Media[2].Port = 9;
+        Assert.Null(builder.ApplyAnswer(wrong));
+        wrong.Media.RemoveAt(2);
+        Assert.Null(builder.ApplyAnswer(wrong));
+        Assert.Equal(second.Version, builder.AnsweredVersion);
+        Assert.Equal(fourth.Version, builder.ApplyAnswer(AnswerTo(fourth)));
+        Assert.Throws<ArgumentOutOfRangeException>(() => builder.Answered(fourth.Version + 1));
+    }
+
+    /// <summary>The offer as sent (BuildOffer's sections are the builder's own, changed by later calls).</summary>
+    private static SdpSessionDescription Snapshot(SdpSessionDescription offer)
+    {
+        Assert.True(SdpParser.TryParse(offer.ToString(), out var parsed));
+        return parsed;
+    }
+
+    /// <summary>An answer as a browser writes it: our rejected m-lines rejected, the rest accepted (port 9, bundled).</summary>
+    private static SdpSessionDescription AnswerTo(SdpSessionDescription offer)
+    {
+        Assert.True(SdpParser.TryParse(offer.ToString(), out var parsed));
+        var answer = new SdpSessionDescription { SessionId = 99, Version = 2 };
+        foreach (var media in parsed.Media)
+        {
+            answer.Media.Add(new SdpMediaSection { Mid = media.Mid, Port = media.IsRejected ? 0 : 9, Setup = "active" });
+            if (!media.IsRejected)
+            {
+                answer.Bundle.Add(media.Mid!);
+            }
+        }
+
+        Assert.True(SdpParser.TryParse(answer.ToString(), out var reparsed));
+        return reparsed;
     }
 
     [Theory]

@@ -1,4 +1,6 @@
+using System.Buffers.Binary;
 using System.Collections.Concurrent;
+using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Security.Cryptography;
@@ -7,6 +9,7 @@ using Microsoft.Extensions.Time.Testing;
 using Together.Rtc.Client;
 using Together.Rtc.Dtls;
 using Together.Rtc.Rtp;
+using Together.Rtc.Sdp;
 using Together.Rtc.Srtp;
 using Together.Rtc.Stun;
 using Together.Rtc.Transport;
@@ -276,6 +279,247 @@ public sealed class TransportTests : IDisposable
         time.Advance(TimeSpan.FromSeconds(6)); // 31 s after the last check
         Assert.Equal("ICE consent expired", await closed.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
         Assert.Equal(0, transport.PeerCount);
+    }
+
+    private static StunMessage? ExchangeFrom(Socket socket, byte[] request, RtcTransport transport)
+    {
+        socket.SendTo(request, transport.LocalEndPoint);
+        var buffer = new byte[1500];
+        try
+        {
+            int n = socket.Receive(buffer);
+            return StunMessage.TryParse(buffer.AsSpan(0, n), out var response) ? response : null;
+        }
+        catch (SocketException e) when (e.SocketErrorCode == SocketError.TimedOut)
+        {
+            return null;
+        }
+    }
+
+    private static Socket RawSocket()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp) { ReceiveTimeout = 300 };
+        socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        return socket;
+    }
+
+    [Fact]
+    public void Use_candidate_from_a_second_address_moves_the_path_and_unmaps_the_old_address()
+    {
+        using var second = RawSocket();
+        var peer = _transport.CreatePeer();
+        Assert.Equal(StunClass.SuccessResponse, Exchange(Check(peer, peer.Local.Password))?.Class);
+        Assert.Equal(_raw.LocalEndPoint, peer.RemoteEndPoint);
+        Assert.Equal(1, _transport.AddressMappings);
+
+        // A check without USE-CANDIDATE from elsewhere is answered but moves nothing.
+        Assert.Equal(StunClass.SuccessResponse, ExchangeFrom(second, Check(peer, peer.Local.Password), _transport)?.Class);
+        Assert.Equal(_raw.LocalEndPoint, peer.RemoteEndPoint);
+        Assert.Equal(1, _transport.AddressMappings);
+
+        // Nominated from the second address: the path moves there, the first address is unmapped.
+        Assert.Equal(StunClass.SuccessResponse, ExchangeFrom(second, Check(peer, peer.Local.Password, useCandidate: true), _transport)?.Class);
+        Assert.Equal(second.LocalEndPoint, peer.RemoteEndPoint);
+        Assert.Equal(1, _transport.AddressMappings);
+
+        // And back, by a nomination from the first address.
+        Assert.Equal(StunClass.SuccessResponse, Exchange(Check(peer, peer.Local.Password, useCandidate: true))?.Class);
+        Assert.Equal(_raw.LocalEndPoint, peer.RemoteEndPoint);
+        Assert.Equal(1, _transport.AddressMappings);
+
+        peer.Close();
+        Assert.Equal(0, _transport.AddressMappings);
+    }
+
+    [Fact]
+    public async Task Consent_is_refreshed_only_by_checks_on_the_selected_path()
+    {
+        var time = new FakeTimeProvider();
+        using var transport = RtcTransport.Start(new RtcTransportOptions { Certificate = ServerCert, TimeProvider = time });
+        using var second = RawSocket();
+        var peer = transport.CreatePeer();
+        var closed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.Closed += (_, reason) => closed.TrySetResult(reason);
+        Assert.NotNull(Exchange(Check(peer, peer.Local.Password, useCandidate: true), transport));
+
+        // RFC 7675: valid checks from another address every 10 s keep nothing alive.
+        for (int i = 0; i < 3; i++)
+        {
+            time.Advance(TimeSpan.FromSeconds(10));
+            Assert.Equal(StunClass.SuccessResponse, ExchangeFrom(second, Check(peer, peer.Local.Password), transport)?.Class);
+        }
+
+        time.Advance(TimeSpan.FromSeconds(1)); // 31 s after the last check on the selected path
+        Assert.Equal("ICE consent expired", await closed.Task.WaitAsync(TimeSpan.FromSeconds(5), TestContext.Current.CancellationToken));
+    }
+
+    [Theory]
+    [InlineData("passive")]
+    [InlineData("actpass")]
+    [InlineData("holdconn")]
+    public void An_answer_that_does_not_make_us_the_dtls_server_is_refused(string setup)
+    {
+        var peer = _transport.CreatePeer();
+        var answer = new SdpSessionDescription();
+        var media = new SdpMediaSection { Mid = "0", IceUfrag = "cli1", IcePwd = "0123456789abcdefghijklmn", Fingerprint = ServerCert.Fingerprint, Setup = setup };
+        answer.Media.Add(media);
+        var error = Assert.Throws<ArgumentException>(() => peer.SetRemote(answer));
+        Assert.Contains($"a=setup:{setup}", error.Message, StringComparison.Ordinal);
+        Assert.Null(peer.RemoteUfrag);
+
+        // Active, or no a=setup at all (RFC 4145: active), is what we need.
+        media.Setup = null;
+        Assert.Null(RtcPeer.CheckAnswer(answer));
+        media.Setup = "active";
+        peer.SetRemote(answer);
+        Assert.Equal("cli1", peer.RemoteUfrag);
+
+        media.Fingerprint = null;
+        Assert.Contains("fingerprint", RtcPeer.CheckAnswer(answer), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Handshakes_beyond_the_queue_are_refused_a_closed_peer_leaves_the_queue_and_a_stalled_one_frees_its_slot()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var transport = RtcTransport.Start(new RtcTransportOptions
+        {
+            Certificate = ServerCert,
+            MaxConcurrentHandshakes = 1,
+            MaxWaitingHandshakes = 1,
+            HandshakeStallTimeout = TimeSpan.FromSeconds(4), // room for B and C to queue up first on a busy machine
+        });
+        var limiter = transport.HandshakeLimiter;
+
+        // A: a ClientHello from an ICE-checked address, then silence. It holds the only slot.
+        var stalled = transport.CreatePeer();
+        var clientCert = DtlsCertificate.Generate();
+        stalled.SetRemote("cli1", clientCert.Fingerprint);
+        var stalledClosed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        stalled.Closed += (_, reason) => stalledClosed.TrySetResult(reason);
+        Assert.Equal(StunClass.SuccessResponse, Exchange(Check(stalled, stalled.Local.Password, useCandidate: true), transport)?.Class);
+        var hello = new TaskCompletionSource<byte[]>(TaskCreationOptions.RunContinuationsAsynchronously);
+        using var helloSource = new DtlsConnection(DtlsRole.Client, clientCert, ServerCert.Fingerprint, d => hello.TrySetResult(d.ToArray()));
+        var helloTask = helloSource.HandshakeAsync(_clientLimiter, ct);
+        _raw.SendTo(await hello.Task.WaitAsync(TimeSpan.FromSeconds(5), ct), transport.LocalEndPoint);
+        var started = Stopwatch.StartNew();
+        await WaitUntil(() => limiter.Peak == 1, TimeSpan.FromSeconds(5), ct);
+
+        // B waits for the slot; C finds the queue full and is closed.
+        using var clientB = new RtcClientPeer();
+        using var clientC = new RtcClientPeer();
+        using var giveUp = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var (waiting, _, connectB) = StartConnect(transport, clientB, giveUp.Token);
+        await WaitUntil(() => limiter.Waiting == 1, TimeSpan.FromSeconds(5), ct);
+        var (_, refusedClosed, connectC) = StartConnect(transport, clientC, giveUp.Token);
+        Assert.Contains("queue full", await refusedClosed.WaitAsync(TimeSpan.FromSeconds(3), ct), StringComparison.Ordinal);
+        Assert.Equal(1, limiter.Refused);
+
+        // B closes while waiting: its wait is cancelled, the queue is empty again.
+        waiting.Close("left");
+        await WaitUntil(() => limiter.Waiting == 0, TimeSpan.FromSeconds(2), ct);
+        Assert.Equal(0, limiter.Waiting);
+
+        // A is given up after 4 s of silence, before the 10 s handshake timeout.
+        Assert.Contains("sent nothing", await stalledClosed.Task.WaitAsync(TimeSpan.FromSeconds(8), ct), StringComparison.Ordinal);
+        Assert.InRange(started.Elapsed, TimeSpan.FromSeconds(3.5), TimeSpan.FromSeconds(9));
+        Assert.Equal(1, limiter.Peak);
+
+        await giveUp.CancelAsync();
+        helloSource.Close();
+        clientB.Dispose();
+        clientC.Dispose();
+        foreach (var task in new[] { helloTask, connectB, connectC })
+        {
+            await Assert.ThrowsAnyAsync<Exception>(() => task.WaitAsync(TimeSpan.FromSeconds(15), ct));
+        }
+    }
+
+    private (RtcPeer Peer, Task<string> Closed, Task Connect) StartConnect(RtcTransport transport, RtcClientPeer client, CancellationToken ct)
+    {
+        var peer = transport.CreatePeer();
+        peer.SetRemote(client.Local.Ufrag, client.Certificate.Fingerprint);
+        var closed = new TaskCompletionSource<string>(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.Closed += (_, reason) => closed.TrySetResult(reason);
+        return (peer, closed.Task, client.ConnectAsync(transport.LocalEndPoint, peer.Local.Ufrag, peer.Local.Password, ServerCert.Fingerprint, _clientLimiter, cancellationToken: ct));
+    }
+
+    /// <summary>A server peer for <paramref name="client"/>, connected (DTLS done, SRTP keyed).</summary>
+    private async Task<RtcPeer> ConnectAsync(RtcClientPeer client, CancellationToken ct, RtcTransport? transport = null)
+    {
+        transport ??= _transport;
+        var peer = transport.CreatePeer();
+        peer.SetRemote(client.Local.Ufrag, client.Certificate.Fingerprint);
+        var connected = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        peer.Connected += _ => connected.TrySetResult();
+        await client.ConnectAsync(transport.LocalEndPoint, peer.Local.Ufrag, peer.Local.Password, transport.Certificate.Fingerprint, _clientLimiter, cancellationToken: ct);
+        await connected.Task.WaitAsync(TimeSpan.FromSeconds(10), ct);
+        return peer;
+    }
+
+    [Fact]
+    public async Task A_peer_flooding_dtls_records_does_not_stall_media_from_the_others()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        using var flooder = new RtcClientPeer();
+        using var talker = new RtcClientPeer();
+        var floodPeer = await ConnectAsync(flooder, ct);
+        var talkPeer = await ConnectAsync(talker, ct);
+        var latencies = new ConcurrentQueue<double>();
+        talkPeer.RtpReceived += (_, packet) =>
+        {
+            Assert.True(RtpPacket.TryParse(packet, out var rtp));
+            latencies.Enqueue(Stopwatch.GetElapsedTime(BinaryPrimitives.ReadInt64BigEndian(rtp.Payload)).TotalMilliseconds);
+        };
+
+        // 3000 application_data records of an established association (each fails authentication
+        // inside BouncyCastle): processed on the receive thread, ~1 ms apiece, they stalled every
+        // peer for seconds. Sent over ~1 s while the other peer talks at 100 packets/s.
+        var flood = Task.Run(
+            async () =>
+            {
+                var record = new byte[113];
+                record[0] = 23;
+                record[1] = 0xFE;
+                record[2] = 0xFD;
+                record[4] = 1;
+                BinaryPrimitives.WriteUInt16BigEndian(record.AsSpan(11), 100);
+                for (int burst = 0; burst < 30; burst++)
+                {
+                    for (int i = 0; i < 100; i++)
+                    {
+                        BinaryPrimitives.WriteInt32BigEndian(record.AsSpan(13), (burst * 100) + i);
+                        flooder.SendDatagram(record);
+                    }
+
+                    await Task.Delay(30, ct);
+                }
+            },
+            ct);
+        var packet = new byte[60];
+        for (ushort seq = 1; seq <= 100; seq++)
+        {
+            int header = RtpPacket.WriteHeader(packet, 111, false, seq, seq * 960u, 0xA11CE);
+            BinaryPrimitives.WriteInt64BigEndian(packet.AsSpan(header), Stopwatch.GetTimestamp());
+            Assert.True(talker.SendRtp(packet.AsSpan(0, header + 8)));
+            await Task.Delay(10, ct);
+        }
+
+        await flood;
+        await WaitUntil(() => latencies.Count >= 100, TimeSpan.FromSeconds(5), ct);
+        Assert.True(latencies.Count >= 95, $"{latencies.Count} of 100 packets arrived");
+        Assert.True(latencies.Max() < 250, $"worst latency {latencies.Max():F0} ms");
+        Assert.True(floodPeer.DtlsDropped > 2500, $"{floodPeer.DtlsDropped} DTLS datagrams dropped");
+        Assert.Equal(RtcPeerState.Connected, floodPeer.State);
+    }
+
+    private static async Task WaitUntil(Func<bool> condition, TimeSpan timeout, CancellationToken ct)
+    {
+        var deadline = Stopwatch.GetTimestamp() + (long)(timeout.TotalSeconds * Stopwatch.Frequency);
+        while (!condition() && Stopwatch.GetTimestamp() < deadline)
+        {
+            await Task.Delay(20, ct);
+        }
     }
 
     public void Dispose()

@@ -57,6 +57,11 @@ public sealed class VoiceSfu : IDisposable
     private const int UnusedExtensionId = 14;
     private const byte SpeakingLevel = 50; // RFC 6464: -dBov; 0 is loudest, 127 silence
     private const int SpeakingHoldPackets = 25; // 500 ms of 20 ms packets
+    private const int OpusClockRate = 48000;
+
+    // RFC 3550 §6.2 would allow ~5 s for a two-party session; browsers report about every second,
+    // and their bandwidth estimation and RTT (remote-inbound-rtp) use ours the same way.
+    private static readonly TimeSpan ReceiverReportInterval = TimeSpan.FromSeconds(1);
 
     private readonly object _gate = new();
     private readonly Dictionary<long, Room> _rooms = [];
@@ -64,13 +69,15 @@ public sealed class VoiceSfu : IDisposable
     private readonly VoiceSettings _settings;
     private readonly IEventBus _events;
     private readonly ILogger<VoiceSfu> _logger;
+    private readonly TimeProvider _time;
     private readonly Lazy<RtcTransport> _transport;
 
-    public VoiceSfu(VoiceSettings settings, IEventBus events, ILogger<VoiceSfu> logger)
+    public VoiceSfu(VoiceSettings settings, IEventBus events, ILogger<VoiceSfu> logger, TimeProvider time)
     {
         _settings = settings;
         _events = events;
         _logger = logger;
+        _time = time;
         _transport = new Lazy<RtcTransport>(StartTransport);
     }
 
@@ -122,6 +129,7 @@ public sealed class VoiceSfu : IDisposable
             room.Members = [.. room.Members, participant];
             _participants[(guildId, session.UserId)] = participant;
             peer.RtpReceived += (_, packet) => Forward(participant, packet);
+            peer.RtcpReceived += (_, packet) => OnRtcp(participant, packet);
             peer.Closed += (_, reason) => _logger.LogDebug("Voice peer of {User} closed: {Reason}", session.UserId, reason);
             foreach (var member in room.Members)
                 SendOffer(member);
@@ -146,14 +154,25 @@ public sealed class VoiceSfu : IDisposable
     public bool Answer(GatewaySession session, long guildId, string sdp)
     {
         ArgumentNullException.ThrowIfNull(session);
-        if (!SdpParser.TryParse(sdp, out var answer) || answer.EffectiveIceUfrag is not { } ufrag || answer.EffectiveFingerprint is not { } fingerprint)
+        if (!SdpParser.TryParse(sdp, out var answer))
             return false;
+        if (RtcPeer.CheckAnswer(answer) is { } problem)
+        {
+            // A passive answer (or one without ICE/DTLS credentials) would hang until consent
+            // expires: refuse it where it can be seen.
+            _logger.LogWarning("Voice answer of {User} refused: {Problem}", session.UserId, problem);
+            return false;
+        }
         lock (_gate)
         {
             if (!_participants.TryGetValue((guildId, session.UserId), out var participant) || participant.Session != session)
                 return false;
             if (participant.Peer.RemoteUfrag is null)
-                participant.Peer.SetRemote(ufrag, fingerprint);
+                participant.Peer.SetRemote(answer);
+            // Which offer this answers decides which retired m-lines may be recycled (JSEP §5.2.2):
+            // a slot is reused only after the browser has accepted the offer that removed it.
+            if (participant.Offers.ApplyAnswer(answer) is null)
+                _logger.LogDebug("Voice answer of {User} matches no pending offer", session.UserId);
             return true;
         }
     }
@@ -185,11 +204,14 @@ public sealed class VoiceSfu : IDisposable
     {
         participant.Revision++;
         var description = participant.Offers.BuildOffer();
-        // The channel's bit rate caps what browsers encode (RFC 7587 maxaveragebitrate).
+        // The channel's bit rate caps what browsers encode (RFC 7587 maxaveragebitrate). The
+        // sections are the builder's own and live across offers: start from the plain Opus
+        // parameters each time rather than appending to the previous offer's.
+        var opusParameters = SdpCodec.Opus(SdpOfferBuilder.OpusPayloadType).Parameters;
         foreach (var media in description.Media)
             for (var i = 0; i < media.Codecs.Count; i++)
                 if (media.Codecs[i].Name == "opus")
-                    media.Codecs[i] = media.Codecs[i] with { Parameters = $"{media.Codecs[i].Parameters};maxaveragebitrate={participant.Room.Bitrate}" };
+                    media.Codecs[i] = media.Codecs[i] with { Parameters = $"{opusParameters};maxaveragebitrate={participant.Room.Bitrate}" };
         var offer = description.ToString();
         participant.Session.Dispatch("VOICE_OFFER", Events.Serialize(new VoiceOfferPayload(
             participant.Room.GuildId, participant.Room.ChannelId, offer, participant.Revision, _settings.IceServers)));
@@ -200,6 +222,7 @@ public sealed class VoiceSfu : IDisposable
     {
         if (!RtpPacket.TryParse(packet, out var rtp))
             return;
+        ReportReception(sender, rtp);
         UpdateSpeaking(sender, rtp);
         if (sender.Flags.Muted || sender.Flags.Deafened)
             return;
@@ -216,6 +239,39 @@ public sealed class VoiceSfu : IDisposable
                 RenameExtension(copy, midExtensionOffset, rtp.ExtensionProfile);
             receiver.Peer.SendRtp(copy);
         }
+    }
+
+    /// <summary>
+    /// RFC 3550 §6.4.2: we terminate RTCP, so we are the browser's receiver and report what
+    /// arrives from it (loss, jitter, LSR/DLSR for its round-trip time) in our own receiver
+    /// reports. Receive thread only, like the statistics it updates; no allocation per packet.
+    /// </summary>
+    private void ReportReception(Participant sender, RtpPacket rtp)
+    {
+        var now = _time.GetElapsedTime(0);
+        var stats = sender.Uplink;
+        if (stats is null || stats.Ssrc != rtp.Ssrc)
+        {
+            sender.Uplink = stats = new RtpReceiverStatistics(rtp.Ssrc, OpusClockRate);
+            sender.LastReceiverReport = now; // the first report once there is something to say
+        }
+        stats.OnRtp(rtp.SequenceNumber, rtp.Timestamp, now);
+        if (now - sender.LastReceiverReport < ReceiverReportInterval)
+            return;
+        sender.LastReceiverReport = now;
+        var writer = new RtcpWriter(sender.RtcpBuffer);
+        writer.WriteReceiverReport(sender.ReporterSsrc, [stats.TakeReportBlock(now)]);
+        sender.Peer.SendRtcp(writer.Written);
+    }
+
+    /// <summary>RTCP from a participant (receive thread): its sender reports give LSR for our receiver reports.</summary>
+    private void OnRtcp(Participant sender, ReadOnlySpan<byte> packet)
+    {
+        if (sender.Uplink is not { } stats || !RtcpCompound.TryParse(packet, out var packets))
+            return;
+        foreach (var report in packets)
+            if (report is RtcpSenderReport sr && sr.Ssrc == stats.Ssrc)
+                stats.OnSenderReport(sr.NtpTimestamp, _time.GetElapsedTime(0));
     }
 
     private void UpdateSpeaking(Participant sender, RtpPacket rtp)
@@ -331,6 +387,16 @@ public sealed class VoiceSfu : IDisposable
 
         /// <summary>Only touched on the transport's one receive thread.</summary>
         public byte[] ForwardBuffer { get; } = new byte[1500];
+
+        /// <summary>Reception statistics of the browser's microphone stream (receive thread only).</summary>
+        public RtpReceiverStatistics? Uplink { get; set; }
+
+        public TimeSpan LastReceiverReport { get; set; }
+
+        /// <summary>The SSRC our receiver reports to this browser come from (RFC 3550 §6.4.2).</summary>
+        public uint ReporterSsrc { get; } = (uint)Random.Shared.NextInt64(1, uint.MaxValue);
+
+        public byte[] RtcpBuffer { get; } = new byte[64];
 
         /// <summary>Copy-on-write, like the room's members: read on the receive thread.</summary>
         public Dictionary<long, Slot> Slots => _slots;
