@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.Security.Claims;
 using System.Security.Cryptography;
 using Microsoft.IdentityModel.JsonWebTokens;
@@ -24,6 +25,13 @@ public sealed class TokenService
     private readonly TokenValidationParameters _validation;
     private readonly TimeProvider _time;
     private readonly TimeSpan _lifetime;
+
+    // Every request presents the same few tokens again and again; checking the signature and
+    // building claims each time cost ~8 KB of garbage per request. A token that passed once is
+    // good until it expires (the key never changes while the process runs); revocation is checked
+    // apart, per request, by SessionRevocations. Bounded: a flood of distinct tokens only evicts.
+    private const int MaxRemembered = 4096;
+    private readonly ConcurrentDictionary<string, (TokenIdentity Identity, DateTime Expires)> _valid = new(StringComparer.Ordinal);
 
     public TokenService(AuthSettings settings, SigningKeyStore keys, TimeProvider time)
     {
@@ -79,15 +87,39 @@ public sealed class TokenService
         // Real tokens are a few hundred bytes; refuse to parse megabytes of header.
         if (string.IsNullOrEmpty(token) || token.Length > 4096)
             return null;
+        var now = _time.GetUtcNow().UtcDateTime;
+        if (_valid.TryGetValue(token, out var known))
+        {
+            if (known.Expires + _validation.ClockSkew > now)
+                return known.Identity;
+            _valid.TryRemove(token, out _);
+        }
         var result = await _handler.ValidateTokenAsync(token, _validation);
         if (!result.IsValid)
             return null;
-        return result.Claims.TryGetValue(JwtRegisteredClaimNames.Sub, out var sub)
+        if (!(result.Claims.TryGetValue(JwtRegisteredClaimNames.Sub, out var sub)
             && result.Claims.TryGetValue(JwtRegisteredClaimNames.Sid, out var sid)
             && Snowflake.TryParse(sub as string, out var userId)
-            && Snowflake.TryParse(sid as string, out var sessionId)
-                ? new TokenIdentity(userId, sessionId)
-                : null;
+            && Snowflake.TryParse(sid as string, out var sessionId)))
+            return null;
+        var identity = new TokenIdentity(userId, sessionId);
+        Remember(token, identity, result.SecurityToken.ValidTo, now);
+        return identity;
+    }
+
+    internal int RememberedCount => _valid.Count;
+
+    private void Remember(string token, TokenIdentity identity, DateTime expires, DateTime now)
+    {
+        if (_valid.Count >= MaxRemembered)
+        {
+            foreach (var (key, entry) in _valid)
+                if (entry.Expires + _validation.ClockSkew <= now)
+                    _valid.TryRemove(key, out _);
+            if (_valid.Count >= MaxRemembered)
+                _valid.Clear();
+        }
+        _valid[token] = (identity, expires);
     }
 
     public static ClaimsPrincipal ToPrincipal(TokenIdentity identity, string scheme) => new(new ClaimsIdentity(
