@@ -1,7 +1,6 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Together.Data.Snowflakes;
 using Together.Server.Features.Channels;
 using Together.Server.Features.Guilds;
@@ -221,14 +220,14 @@ public static class GuildEvents
     /// Discord's partial member in message events has no "user" key at all: libraries test for
     /// the key, not for null (discord.js crashes on "user": null).
     /// </summary>
-    private static JsonObject? WithoutUser(MemberObject? member)
-    {
-        if (member is null)
-            return null;
-        var node = JsonSerializer.SerializeToNode(member, GatewayJson.Options)!.AsObject();
-        node.Remove("user");
-        return node;
-    }
+    private sealed record PartialMember(
+        string? Nick, string? Avatar, IReadOnlyList<Snowflake> Roles, DateTimeOffset JoinedAt, DateTimeOffset? PremiumSince,
+        bool Deaf, bool Mute, int Flags, bool Pending, DateTimeOffset? CommunicationDisabledUntil);
+
+    // Serialised straight from a record: building a JSON DOM of the member and removing "user"
+    // cost ~5 KB of garbage per message sent.
+    private static PartialMember? WithoutUser(MemberObject? m) => m is null ? null
+        : new(m.Nick, m.Avatar, m.Roles, m.JoinedAt, m.PremiumSince, m.Deaf, m.Mute, m.Flags, m.Pending, m.CommunicationDisabledUntil);
 
     public static GatewayEvent MessageDelete(long guildId, long channelId, long messageId) =>
         Events.ToChannel("MESSAGE_DELETE", guildId, channelId, new MessageDeletePayload(messageId, channelId, guildId), Intents.GuildMessages);
