@@ -160,6 +160,12 @@ public static class MessageEndpoints
         return TypedResults.Ok(created);
     }
 
+    private static readonly CompiledQuery<Func<TogetherDb, long, long, int, IAsyncEnumerable<Message>>> OlderPage = new(() =>
+        EF.CompileAsyncQuery((TogetherDb db, long channelId, long before, int take) =>
+            db.Messages.AsNoTracking().Include(m => m.Attachments)
+                .Where(m => m.ChannelId == channelId && m.DeletedAt == null && m.Id < before)
+                .OrderByDescending(m => m.Id).Take(take)));
+
     /// <summary>
     /// A page of history, newest first, by keyset on (channel_id, id): never OFFSET, so the millionth
     /// message costs what the first does.
@@ -191,8 +197,10 @@ public static class MessageEndpoints
         }
         else
         {
-            var upper = before?.Value ?? long.MaxValue;
-            page = await live.Where(m => m.Id < upper).OrderByDescending(m => m.Id).Take(take).ToListAsync(cancellationToken);
+            // The common page (newest, or scrolling up): compiled.
+            page = [];
+            await foreach (var message in OlderPage.For(db)(db, channel.Id, before?.Value ?? long.MaxValue, take).WithCancellation(cancellationToken))
+                page.Add(message);
         }
         return TypedResults.Ok(await reader.ManyAsync(page, me.Id, cancellationToken, attachments: page.SelectMany(m => m.Attachments).ToList()));
     }

@@ -135,16 +135,12 @@ public sealed class GuildPermissionCache
 /// <summary>Loads what permission checks need for one request.</summary>
 public sealed class GuildAccess(TogetherDb db, TimeProvider time, GuildPermissionCache cache)
 {
-    // The hot statement of every channel request, compiled once: no expression tree to build and
-    // no parameter extraction per call. Untracked: callers of ChannelAsync do not modify what it
-    // returns. A compiled query keeps the provider of its first use, so one per provider (the
-    // tests run both in one process).
-    private static readonly ConcurrentDictionary<string, Func<TogetherDb, long, long, CancellationToken, Task<GuildMember?>>> MemberWithGuild = new();
-
-    private static Func<TogetherDb, long, long, CancellationToken, Task<GuildMember?>> CompileMemberWithGuild(string provider) =>
+    // The hot statement of every channel request. Untracked: callers of ChannelAsync do not
+    // modify what it returns.
+    private static readonly CompiledQuery<Func<TogetherDb, long, long, CancellationToken, Task<GuildMember?>>> MemberWithGuild = new(() =>
         EF.CompileAsyncQuery((TogetherDb db, long guildId, long userId, CancellationToken _) =>
             db.GuildMembers.AsNoTracking().Include(m => m.Roles).Include(m => m.User).Include(m => m.Guild)
-                .SingleOrDefault(m => m.GuildId == guildId && m.UserId == userId));
+                .SingleOrDefault(m => m.GuildId == guildId && m.UserId == userId)));
 
     /// <summary>The caller as a member of the guild: 404 Unknown Guild, or 403 Missing Access if not a member.</summary>
     public async Task<MemberAccess> MemberAsync(long guildId, long userId, CancellationToken cancellationToken)
@@ -184,8 +180,7 @@ public sealed class GuildAccess(TogetherDb db, TimeProvider time, GuildPermissio
                 ?? throw ApiException.NotFound(ApiErrors.UnknownChannel, "Unknown Channel");
             cache.RememberGuildOf(channelId, guildId);
         }
-        var query = MemberWithGuild.GetOrAdd(db.Database.ProviderName ?? "", CompileMemberWithGuild);
-        var member = await query(db, guildId, userId, cancellationToken);
+        var member = await MemberWithGuild.For(db)(db, guildId, userId, cancellationToken);
         if (member?.Guild is not { } guild)
             throw ApiException.MissingAccess();
         if (!cache.TryGet(guildId, guild.PermissionsVersion, out var snapshot))
