@@ -337,6 +337,8 @@ test('server settings: a coloured role, assigned to bob, opens the private chann
   assert.equal(await bob.getByRole('button', { name: 'staff-only' }).count(), 0);
 
   await settings.getByRole('tab', { name: 'Members' }).click();
+  // Rows can still arrive and move while the full member list loads: click once it has.
+  await settings.locator('ul.settings-list[aria-busy="false"]').waitFor();
   await settings.getByRole('group', { name: `Roles of ${BOB}` }).getByLabel('Mods').check();
   // Bob now holds Mods, which may view #staff-only: it appears for him without a reload.
   await bob.getByRole('button', { name: 'staff-only' }).waitFor();
@@ -370,6 +372,7 @@ test('pins by a moderator; a timed-out member cannot send', async () => {
   await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
   const settings = alice.getByRole('dialog', { name: 'Game Night settings' });
   await settings.getByRole('tab', { name: 'Members' }).click();
+  await settings.locator('ul.settings-list[aria-busy="false"]').waitFor();
   await settings.getByRole('listitem', { name: BOB }).getByRole('button', { name: 'Timeout', exact: true }).click();
   await settings.getByRole('form', { name: `Timeout ${BOB}` }).getByRole('button', { name: 'Timeout' }).click(); // 1 hour by default
   await bob.getByPlaceholder(/You are timed out until/).waitFor();
@@ -527,6 +530,7 @@ test('kick: bob loses the server at once', async () => {
   await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
   const settings = alice.getByRole('dialog', { name: 'Game Night settings' });
   await settings.getByRole('tab', { name: 'Members' }).click();
+  await settings.locator('ul.settings-list[aria-busy="false"]').waitFor();
   await settings.getByRole('listitem', { name: BOB }).getByRole('button', { name: 'Kick' }).click();
   await settings.getByRole('button', { name: 'Confirm' }).click();
   await bob.getByText('You are not in any server yet.').waitFor();

@@ -94,6 +94,7 @@ test('server settings list every member', async () => {
   await alice.getByRole('button', { name: 'Server menu' }).click();
   await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
   await alice.getByRole('tab', { name: 'Members' }).click();
+  await alice.locator('ul.settings-list[aria-busy="false"]').waitFor();
   const rows = alice.locator('.settings-member');
   await rows.nth(CROWD).waitFor();
   assert.equal(await rows.count(), CROWD + 1);
@@ -105,6 +106,7 @@ test('bans: ban from Members, listed under Bans with a Revoke; after revoking, t
   await alice.getByRole('button', { name: 'Server menu' }).click();
   await alice.getByRole('menuitem', { name: 'Server Settings' }).click();
   await alice.getByRole('tab', { name: 'Members' }).click();
+  await alice.locator('ul.settings-list[aria-busy="false"]').waitFor();
   const row = alice.locator('.settings-member', { has: alice.getByText(target.name, { exact: true }) });
   await row.getByRole('button', { name: 'Ban' }).click();
   await alice.getByRole('alertdialog', { name: `Ban ${target.name}?` }).getByRole('button', { name: 'Confirm' }).click();
@@ -124,6 +126,7 @@ test('bans: ban from Members, listed under Bans with a Revoke; after revoking, t
 test('timeouts: a duration and a reason', async () => {
   const target = people[11];
   await alice.getByRole('tab', { name: 'Members' }).click();
+  await alice.locator('ul.settings-list[aria-busy="false"]').waitFor();
   const row = alice.locator('.settings-member', { has: alice.getByText(target.name, { exact: true }) });
   await row.getByRole('button', { name: 'Timeout' }).click();
   const form = alice.getByRole('form', { name: `Timeout ${target.name}` });

@@ -396,7 +396,12 @@ function Members({ guildId, perms }: { guildId: string; perms: bigint }) {
   useCollection(data.roles);
   const { run, view } = useAction();
   // The gateway may not have sent everyone yet (large guilds arrive in chunks): read them all.
-  useEffect(() => void run(() => session.loadAllMembers(guildId)), [guildId]); // eslint-disable-line react-hooks/exhaustive-deps
+  // The list says it is busy meanwhile, since rows can still come and move.
+  const [loading, setLoading] = useState(true);
+  useEffect(() => {
+    setLoading(true);
+    void run(() => session.loadAllMembers(guildId)).finally(() => setLoading(false));
+  }, [guildId]); // eslint-disable-line react-hooks/exhaustive-deps
   const [confirm, setConfirm] = useState<{ user: string; action: 'kick' | 'ban' } | null>(null);
   const [timingOut, setTimingOut] = useState<string | null>(null);
   const [optimistic, setOptimistic] = useState<Record<string, boolean>>({});
@@ -408,7 +413,7 @@ function Members({ guildId, perms }: { guildId: string; perms: bigint }) {
     <div>
       <h3>Members</h3>
       {view}
-      <ul className="settings-list">
+      <ul className="settings-list" aria-busy={loading}>
         {members.map((m) => {
           const id = m.user!.id;
           const name = data.displayName(id, guildId);
