@@ -29,7 +29,7 @@ public static class TogetherApp
             .AddCore(builder.Configuration, builder.WebHost, data)
             .AddDatabase(builder.Configuration, data)
             .AddAuth(builder.Configuration)
-            .AddGuilds()
+            .AddGuilds(builder.Configuration)
             .AddMessages()
             .AddGateway(builder.Configuration)
             .AddVoice(builder.Configuration)

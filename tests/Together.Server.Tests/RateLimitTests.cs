@@ -21,6 +21,8 @@ public abstract class RateLimitTests(DatabaseProvider provider) : ApiTest(provid
         ["Auth:RateLimits:Refresh:WindowSeconds"] = "60",
         ["Auth:RateLimits:PasswordCheck:Limit"] = "3",
         ["Auth:RateLimits:PasswordCheck:WindowSeconds"] = "60",
+        ["Invites:RateLimits:Accept:Limit"] = "2",
+        ["Invites:RateLimits:Accept:WindowSeconds"] = "60",
     };
 
     [Fact]
@@ -138,5 +140,27 @@ public abstract class RateLimitTests(DatabaseProvider provider) : ApiTest(provid
 
         await (await Http.PostJsonAsync("auth/register", new { username = "user9", password = "correct horse battery" }))
             .ExpectAsync(HttpStatusCode.TooManyRequests);
+    }
+
+    [Fact]
+    public async Task Joins_by_invite_from_one_address_follow_the_configured_limit()
+    {
+        var owner = await RegisterAsync("owner");
+        using var ownerClient = owner.Client(Server);
+        var guild = await (await ownerClient.PostJsonAsync("guilds", new { name = "LAN" })).ExpectAsync(HttpStatusCode.Created);
+        var channel = (await (await ownerClient.GetAsync($"guilds/{guild.GetProperty("id").GetString()}/channels", Cancel)).ExpectAsync(HttpStatusCode.OK))
+            .EnumerateArray().First(c => c.GetProperty("type").GetInt32() == 0).GetProperty("id").GetString();
+        var code = (await (await ownerClient.PostJsonAsync($"channels/{channel}/invites", new { })).ExpectAsync(HttpStatusCode.OK)).GetProperty("code").GetString();
+
+        for (var i = 0; i < 2; i++)
+        {
+            using var guest = (await RegisterAsync($"guest{i}")).Client(Server);
+            await (await guest.PostAsync($"invites/{code}", null, Cancel)).ExpectAsync(HttpStatusCode.OK);
+        }
+        using var third = (await RegisterAsync("guest2")).Client(Server);
+        var limited = await third.PostAsync($"invites/{code}", null, Cancel);
+
+        await limited.ExpectAsync(HttpStatusCode.TooManyRequests);
+        Assert.Equal("2", limited.Headers.GetValues("X-RateLimit-Limit").Single());
     }
 }

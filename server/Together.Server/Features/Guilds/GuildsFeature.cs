@@ -1,3 +1,4 @@
+using Together.Server.Features.Auth;
 using Together.Server.Features.AuditLog;
 using Together.Server.Features.Channels;
 using Together.Server.Features.Files;
@@ -9,11 +10,29 @@ using Together.Server.Infrastructure;
 
 namespace Together.Server.Features.Guilds;
 
+/// <summary>
+/// Invite limits per client address. Lookups guard codes against guessing; joins are limited so
+/// one address cannot flood a server with accounts, but a LAN party or a school joins from one
+/// address, so an admin can raise it.
+/// </summary>
+public sealed class InviteSettings
+{
+    public InviteRateLimits RateLimits { get; set; } = new();
+
+    public sealed class InviteRateLimits
+    {
+        public RateLimitSettings.RuleSettings Lookup { get; set; } = new() { Limit = 60, WindowSeconds = 60 };
+
+        public RateLimitSettings.RuleSettings Accept { get; set; } = new() { Limit = 30, WindowSeconds = 60 };
+    }
+}
+
 /// <summary>The community model: guilds, channels, roles, members, bans, invites and the audit log.</summary>
 public static class GuildsFeature
 {
-    public static IServiceCollection AddGuilds(this IServiceCollection services)
+    public static IServiceCollection AddGuilds(this IServiceCollection services, IConfiguration configuration)
     {
+        services.AddSingleton(configuration.GetSection("Invites").Get<InviteSettings>() ?? new InviteSettings());
         services.AddHttpContextAccessor();
         services.AddScoped<GuildAccess>();
         services.AddSingleton<GuildPermissionCache>();
@@ -72,9 +91,9 @@ public static class GuildsFeature
         // Invite previews need no account; joining does. Lookups are rate limited against guessing.
         var invites = app.MapGroup("/api/v10/invites").WithTags("Invites");
         invites.MapGet("/{code}", InviteEndpoints.Get)
-            .RateLimitPerIp("invites.lookup", _ => RateLimitRule.PerMinutes(60, 1));
+            .RateLimitPerIp("invites.lookup", s => s.GetRequiredService<InviteSettings>().RateLimits.Lookup.ToRule());
         invites.MapPost("/{code}", InviteEndpoints.Accept).RequireAuthorization()
-            .RateLimitPerIp("invites.accept", _ => RateLimitRule.PerMinutes(30, 1));
+            .RateLimitPerIp("invites.accept", s => s.GetRequiredService<InviteSettings>().RateLimits.Accept.ToRule());
         invites.MapDelete("/{code}", InviteEndpoints.Delete).RequireAuthorization();
         return app;
     }
