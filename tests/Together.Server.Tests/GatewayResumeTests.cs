@@ -87,9 +87,14 @@ public abstract class GatewayResumeTests(DatabaseProvider provider) : CommunityT
         await using (var future = await ResumeAsync(sessionId, lastSeq + 5))
             Assert.Equal(4007, await future.ClosedAsync());
 
-        // The session itself is intact: a truthful resume still works.
+        // The session itself is intact: a truthful resume still works, replaying whatever was
+        // dispatched after bob's last frame (an event of the set-up may still have been in flight).
         await using var back = await ResumeAsync(sessionId, lastSeq);
-        Assert.Equal(lastSeq + 1, (await back.DispatchAsync("RESUMED")).S);
+        var seqs = new List<int>();
+        Frame next;
+        while ((next = await back.NextAsync(f => f.Op == 0)).T != "RESUMED")
+            seqs.Add(next.S!.Value);
+        Assert.Equal(Enumerable.Range(lastSeq + 1, seqs.Count + 1), seqs.Append(next.S!.Value));
     }
 
     [Fact]
