@@ -300,11 +300,13 @@ test('search: a result jumps to the message (around=) and highlights it; mention
   await results.locator('.search-result', { hasText: 'scroll-005' }).click();
   const row = messageRow(alice, 'scroll-005');
   await alice.locator('li.message.highlight', { hasText: 'scroll-005' }).waitFor();
-  assert.ok(await row.evaluate((el) => {
+  // Layout may still settle for a frame or two (the jump bar appears under the list): the message
+  // must end up in view, and stay there for the check.
+  await alice.waitForFunction((el) => {
     const box = el.getBoundingClientRect();
     const view = el.closest('.message-scroller').getBoundingClientRect();
     return box.top >= view.top && box.bottom <= view.bottom;
-  }), 'the message is scrolled into view');
+  }, await row.elementHandle(), { timeout: 5000 }).catch(() => assert.fail('the message is scrolled into view'));
   assert.equal(around.length, 1);
   alice.off('request', onRequest);
   await alice.getByRole('button', { name: 'Jump to present' }).click();
