@@ -29,6 +29,27 @@ public abstract class GatewayResumeTests(DatabaseProvider provider) : CommunityT
         return client;
     }
 
+    /// <summary>Bob on the gateway, then his network gone: his session id and the last seq he read.</summary>
+    private async Task<(string SessionId, int LastSeq)> ConnectAndDropBobAsync()
+    {
+        var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        var dropped = (bob.SessionId!, bob.LastSeq!.Value);
+        bob.Abort();
+        await bob.DisposeAsync();
+        return dropped;
+    }
+
+    /// <summary>Dispatches up to RESUMED, checked to carry every seq from <paramref name="lastSeq"/> + 1 in order.</summary>
+    private static async Task<List<Frame>> ReplayUntilResumedAsync(GatewayClient back, int lastSeq)
+    {
+        var replayed = new List<Frame>();
+        Frame next;
+        while ((next = await back.NextAsync(f => f.Op == 0)).T != "RESUMED")
+            replayed.Add(next);
+        Assert.Equal(Enumerable.Range(lastSeq + 1, replayed.Count + 1), replayed.Select(f => f.S!.Value).Append(next.S!.Value));
+        return replayed;
+    }
+
     [Fact]
     public async Task A_client_cut_off_for_reading_too_slowly_resumes_with_every_missed_dispatch()
     {
@@ -62,12 +83,8 @@ public abstract class GatewayResumeTests(DatabaseProvider provider) : CommunityT
         await bob.DisposeAsync();
 
         await using var back = await ResumeAsync(sessionId, lastSeq);
-        var replayed = new List<Frame>();
-        Frame next;
-        while ((next = await back.NextAsync(f => f.Op == 0)).T != "RESUMED")
-            replayed.Add(next);
+        var replayed = await ReplayUntilResumedAsync(back, lastSeq);
 
-        Assert.Equal(Enumerable.Range(lastSeq + 1, replayed.Count + 1), replayed.Select(f => f.S!.Value).Append(next.S!.Value));
         List<string> seen;
         lock (seenByBob)
             seen = [.. seenByBob];
@@ -78,11 +95,7 @@ public abstract class GatewayResumeTests(DatabaseProvider provider) : CommunityT
     public async Task A_seq_the_session_never_sent_closes_with_4007()
     {
         await SetUpCommunityAsync();
-        var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
-        var sessionId = bob.SessionId!;
-        var lastSeq = bob.LastSeq!.Value;
-        bob.Abort();
-        await bob.DisposeAsync();
+        var (sessionId, lastSeq) = await ConnectAndDropBobAsync();
 
         await using (var future = await ResumeAsync(sessionId, lastSeq + 5))
             Assert.Equal(4007, await future.ClosedAsync());
@@ -90,22 +103,14 @@ public abstract class GatewayResumeTests(DatabaseProvider provider) : CommunityT
         // The session itself is intact: a truthful resume still works, replaying whatever was
         // dispatched after bob's last frame (an event of the set-up may still have been in flight).
         await using var back = await ResumeAsync(sessionId, lastSeq);
-        var seqs = new List<int>();
-        Frame next;
-        while ((next = await back.NextAsync(f => f.Op == 0)).T != "RESUMED")
-            seqs.Add(next.S!.Value);
-        Assert.Equal(Enumerable.Range(lastSeq + 1, seqs.Count + 1), seqs.Append(next.S!.Value));
+        await ReplayUntilResumedAsync(back, lastSeq);
     }
 
     [Fact]
     public async Task A_resume_after_the_window_is_an_invalid_session()
     {
         await SetUpCommunityAsync();
-        var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
-        var sessionId = bob.SessionId!;
-        var lastSeq = bob.LastSeq!.Value;
-        bob.Abort();
-        await bob.DisposeAsync();
+        var (sessionId, lastSeq) = await ConnectAndDropBobAsync();
         var sessions = Server.Services.GetRequiredService<SessionRegistry>();
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while (sessions.Find(sessionId)?.DetachedAt is null && DateTime.UtcNow < deadline)
