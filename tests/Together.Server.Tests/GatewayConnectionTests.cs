@@ -71,6 +71,37 @@ public sealed class GatewayConnectionTests
         Assert.False(connection.CountFrame()); // ...but only it: a window restarted each minute would let 120 more in
     }
 
+    [Fact]
+    public async Task A_session_replays_exactly_what_followed_the_last_seq_while_its_buffer_wraps()
+    {
+        var session = new GatewaySession(1, 1, Intents.Guilds, 0, 1, replayLimit: 5);
+        await using (var first = new GatewayConnection(new FakeSocket(stuck: false), zlibStream: false, queueCapacity: 64, TimeProvider.System))
+        {
+            session.Start(first, [("READY", "{}"u8.ToArray())]);
+            for (var i = 2; i <= 40; i++) // wraps the 5 slots several times, after growing from fewer
+                session.Dispatch(new DispatchBody($"E{i}", System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{i}}}")));
+            session.Detach(first, DateTimeOffset.UtcNow);
+        }
+
+        // The buffer holds 36..40: a client that saw 35 can resume, one that saw 34 cannot.
+        Assert.Equal(ResumeOutcome.Gone, session.Resume(new GatewayConnection(new FakeSocket(stuck: false), false, 64, TimeProvider.System), 34));
+        Assert.Equal(ResumeOutcome.InvalidSeq, session.Resume(new GatewayConnection(new FakeSocket(stuck: false), false, 64, TimeProvider.System), 41));
+
+        var socket = new FakeSocket(stuck: false);
+        await using var second = new GatewayConnection(socket, zlibStream: false, queueCapacity: 64, TimeProvider.System);
+        Assert.Equal(ResumeOutcome.Resumed, session.Resume(second, 37));
+        second.Close(4000, "done");
+        await second.SendLoopAsync().WaitAsync(TimeSpan.FromSeconds(5), Cancel);
+
+        Assert.Equal(
+            ["""{"t":"E38","s":38,"op":0,"d":{"n":38}}""", """{"t":"E39","s":39,"op":0,"d":{"n":39}}""",
+             """{"t":"E40","s":40,"op":0,"d":{"n":40}}""", """{"t":"RESUMED","s":41,"op":0,"d":{}}"""],
+            socket.Sent);
+        Assert.Equal(41, session.LastSeq);
+        // RESUMED is in the buffer too: a client that saw it and lost the line again resumes from there.
+        Assert.Equal(ResumeOutcome.Resumed, session.Resume(new GatewayConnection(new FakeSocket(stuck: false), false, 64, TimeProvider.System), 41));
+    }
+
     /// <summary>A WebSocket that records what is sent, or whose sends never finish until it is aborted.</summary>
     private sealed class FakeSocket(bool stuck) : WebSocket
     {

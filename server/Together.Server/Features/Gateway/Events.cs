@@ -77,6 +77,14 @@ public sealed class GatewayEvent
 
     /// <summary>Not a dispatch: events may have been lost (see <see cref="Dispatcher.EnqueueResync"/>).</summary>
     public bool Resync { get; init; }
+
+    private DispatchBody? _body;
+    private DispatchBody? _bodyWithoutContent;
+
+    /// <summary>What every recipient's session keeps: made once, not once per recipient.</summary>
+    internal DispatchBody Body => _body ??= new DispatchBody(Name, Payload);
+
+    internal DispatchBody? BodyWithoutContent => PayloadWithoutContent is null ? null : _bodyWithoutContent ??= new DispatchBody(Name, PayloadWithoutContent);
 }
 
 /// <summary>
@@ -215,7 +223,7 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ISe
         if (!e.NamedUsersOnly && e.GuildId is { } guildId && guilds.TryGet(guildId, out var state))
             foreach (var session in Audience(e, state))
             {
-                session.Dispatch(e.Name, PayloadFor(e, session));
+                session.Dispatch(BodyFor(e, session));
                 delivered?.Add(session);
             }
         if (sawBefore is not null && e.ForLostAccess is { } lost)
@@ -230,7 +238,7 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ISe
             foreach (var userId in users)
                 foreach (var session in sessions.OfUser(userId))
                     if (delivered!.Add(session))
-                        session.Dispatch(e.Name, PayloadFor(e, session));
+                        session.Dispatch(BodyFor(e, session));
         if (e.ChangeAfterDelivery)
             await ApplyAsync(e, cancellationToken);
         // Channels the change revealed or hid go out after the event that explains them (the
@@ -334,8 +342,8 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ISe
         }
     }
 
-    private static byte[] PayloadFor(GatewayEvent e, GatewaySession session) =>
-        e.PayloadWithoutContent is { } blank && !session.Wants(Intents.MessageContent) && e.ContentVisibleTo?.Contains(session.UserId) != true
+    private static DispatchBody BodyFor(GatewayEvent e, GatewaySession session) =>
+        e.BodyWithoutContent is { } blank && !session.Wants(Intents.MessageContent) && e.ContentVisibleTo?.Contains(session.UserId) != true
             ? blank
-            : e.Payload;
+            : e.Body;
 }
