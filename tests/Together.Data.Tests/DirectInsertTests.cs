@@ -1,0 +1,60 @@
+using Microsoft.EntityFrameworkCore;
+using Together.Data.Entities;
+using Together.TestSupport;
+
+namespace Together.Data.Tests;
+
+public sealed class DirectInsertTests
+{
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [InlineData(DatabaseProvider.Sqlite)]
+    public async Task A_directly_inserted_message_reads_back_as_EF_wrote_it_with_every_column_set(DatabaseProvider provider)
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var database = await TestDatabase.CreateAsync(provider, empty: true);
+        await using var db = database.OpenContext();
+        await TogetherDbProviders.MigrateAsync(db, ct);
+        var ids = new Snowflakes.SnowflakeGenerator(TimeProvider.System, 0, 0);
+        var owner = new User { Id = ids.Next(), Username = "owner", NormalizedUsername = "owner", PasswordHash = "x", CreatedAt = DateTimeOffset.UtcNow };
+        var guild = new Guild { Id = ids.Next(), Name = "g", OwnerId = owner.Id, CreatedAt = DateTimeOffset.UtcNow };
+        var channel = new Channel { Id = ids.Next(), GuildId = guild.Id, Type = ChannelType.GuildText, Name = "c" };
+        db.Users.Add(owner);
+        db.Guilds.Add(guild);
+        db.Channels.Add(channel);
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+
+        // Every property away from its default, so a column left out or mis-converted shows.
+        var at = new DateTimeOffset(2026, 11, 26, 10, 30, 15, 123, TimeSpan.Zero);
+        var message = new Message
+        {
+            Id = ids.Next(), ChannelId = channel.Id, GuildId = guild.Id, AuthorId = owner.Id, Type = 19, Content = "gg ünïcödé 🎮",
+            EditedAt = at, DeletedAt = at.AddMinutes(1), ReferencedMessageId = 42, Pinned = true, Tts = true, MentionEveryone = true,
+            MentionUserIds = [owner.Id, long.MaxValue], MentionRoleIds = [guild.Id], Flags = 4, Nonce = "n-1", EmbedsJson = """[{"title":"t"}]""",
+        };
+        var inModel = db.Model.FindEntityType(typeof(Message))!.GetProperties().Select(p => p.Name).Order().ToList();
+        Assert.Equal(
+            ["AuthorId", "ChannelId", "Content", "DeletedAt", "EditedAt", "EmbedsJson", "Flags", "GuildId", "Id", "MentionEveryone",
+             "MentionRoleIds", "MentionUserIds", "Nonce", "Pinned", "ReferencedMessageId", "Tts", "Type"],
+            inModel); // a new property: set it above too
+
+        await db.InsertAsync(message, ct);
+
+        Assert.Empty(db.ChangeTracker.Entries());
+        var read = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == message.Id, ct);
+        foreach (var property in typeof(Message).GetProperties().Where(p => inModel.Contains(p.Name)))
+            Assert.Equal(property.GetValue(message), property.GetValue(read));
+        // The database's own work still happens: the trigger moves the channel's last message.
+        Assert.Equal(message.Id, await db.Channels.Where(c => c.Id == channel.Id).Select(c => c.LastMessageId).SingleAsync(ct));
+
+        // Inside a transaction it is part of it.
+        var rolledBack = new Message { Id = ids.Next(), ChannelId = channel.Id, GuildId = guild.Id, AuthorId = owner.Id, Content = "never" };
+        await using (var transaction = await db.Database.BeginTransactionAsync(ct))
+        {
+            await db.InsertAsync(rolledBack, ct);
+            await transaction.RollbackAsync(ct);
+        }
+        Assert.False(await db.Messages.AnyAsync(m => m.Id == rolledBack.Id, ct));
+    }
+}
