@@ -4,13 +4,16 @@ using System.Globalization;
 namespace Together.Bench;
 
 /// <summary>One reading of the machine's processes, <see cref="At"/> seconds after the sampler started.</summary>
-internal readonly record struct ProcessSample(double At, long ServerRssKb, double ServerCpuSeconds, double DatabaseCpuSeconds, double ClientCpuSeconds, double MachineCpuSeconds);
+internal readonly record struct ProcessSample(
+    double At, long ServerRssKb, double ServerCpuSeconds, double DatabaseCpuSeconds, double ClientCpuSeconds, double MachineCpuSeconds,
+    long ServerRssAnonKb = 0, long ServerRssFileKb = 0, long ServerRssShmemKb = 0);
 
 /// <summary>CPU and memory over a window of a run. CPU is in percent of one core (this machine has two: 200 % is everything).</summary>
 internal sealed record ResourceWindow(
     double Seconds, double ServerCpuPercent, double DatabaseCpuPercent, double ClientCpuPercent,
     double ServerRssSteadyMb, double ServerRssPeakMb, double ServerRssLifetimePeakMb,
-    double MachineCpuPercent, double OtherCpuPercent);
+    double MachineCpuPercent, double OtherCpuPercent,
+    double ServerRssAnonMb = 0, double ServerRssFileMb = 0, double ServerRssShmemMb = 0);
 
 /// <summary>
 /// Reads the spawned server's CPU time and RSS from /proc every 250 ms, the PostgreSQL cluster's
@@ -59,6 +62,7 @@ internal sealed class ProcessSampler : IAsyncDisposable
         var last = inside[^1];
         var seconds = Math.Max(0.001, last.At - first.At);
         var rss = inside.Select(s => s.ServerRssKb).Order().ToList();
+        double Median(Func<ProcessSample, long> part) => Mb(inside.Select(part).Order().ElementAt(inside.Count / 2));
         return new ResourceWindow(
             Math.Round(seconds, 1),
             Percent(last.ServerCpuSeconds - first.ServerCpuSeconds, seconds),
@@ -67,7 +71,8 @@ internal sealed class ProcessSampler : IAsyncDisposable
             Mb(rss[rss.Count / 2]), Mb(rss[^1]), Mb(ReadStatusKb(_serverPid, "VmHWM:")),
             Percent(last.MachineCpuSeconds - first.MachineCpuSeconds, seconds),
             Percent((last.MachineCpuSeconds - first.MachineCpuSeconds) - (last.ServerCpuSeconds - first.ServerCpuSeconds)
-                - (last.DatabaseCpuSeconds - first.DatabaseCpuSeconds) - (last.ClientCpuSeconds - first.ClientCpuSeconds), seconds));
+                - (last.DatabaseCpuSeconds - first.DatabaseCpuSeconds) - (last.ClientCpuSeconds - first.ClientCpuSeconds), seconds),
+            Median(s => s.ServerRssAnonKb), Median(s => s.ServerRssFileKb), Median(s => s.ServerRssShmemKb));
     }
 
     /// <summary>Each interval between two consecutive samples in [from, to], with the CPU other processes used in it (percent of one core).</summary>
@@ -141,7 +146,9 @@ internal sealed class ProcessSampler : IAsyncDisposable
                 }
         }
         using var self = Process.GetCurrentProcess();
-        return new ProcessSample(Now, ReadStatusKb(_serverPid, "VmRSS:"), server.Own, database, self.TotalProcessorTime.TotalSeconds, MachineBusySeconds());
+        var memory = ReadMemory(_serverPid);
+        return new ProcessSample(Now, memory.Rss, server.Own, database, self.TotalProcessorTime.TotalSeconds, MachineBusySeconds(),
+            memory.Anon, memory.File, memory.Shmem);
     }
 
     /// <summary>
@@ -182,6 +189,39 @@ internal sealed class ProcessSampler : IAsyncDisposable
         {
             return default; // The process ended between listing and reading.
         }
+    }
+
+    /// <summary>
+    /// RSS and its parts: anonymous memory (the GC heap and native allocations: what the server's
+    /// own code controls), file-backed pages (the runtime's and the assemblies' code, shared and
+    /// clean) and shared memory (with W^X on, JIT-compiled code lives in a memfd mapping).
+    /// </summary>
+    private static (long Rss, long Anon, long File, long Shmem) ReadMemory(int? pid)
+    {
+        if (pid is null)
+            return default;
+        long rss = 0, anon = 0, file = 0, shmem = 0;
+        try
+        {
+            foreach (var line in File.ReadLines($"/proc/{pid}/status"))
+            {
+                if (line.StartsWith("VmRSS:", StringComparison.Ordinal))
+                    rss = Kb(line);
+                else if (line.StartsWith("RssAnon:", StringComparison.Ordinal))
+                    anon = Kb(line);
+                else if (line.StartsWith("RssFile:", StringComparison.Ordinal))
+                    file = Kb(line);
+                else if (line.StartsWith("RssShmem:", StringComparison.Ordinal))
+                    shmem = Kb(line);
+            }
+        }
+        catch (IOException)
+        {
+            // Gone.
+        }
+        return (rss, anon, file, shmem);
+
+        static long Kb(string line) => long.Parse(line.AsSpan(line.IndexOf(':') + 1).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture);
     }
 
     private static long ReadStatusKb(int? pid, string field)
