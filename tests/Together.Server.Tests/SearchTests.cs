@@ -1,3 +1,4 @@
+using Microsoft.Extensions.DependencyInjection;
 using Together.Data;
 
 namespace Together.Server.Tests;
@@ -104,6 +105,35 @@ public abstract class SearchTests(DatabaseProvider provider) : CommunityTest(pro
         Assert.Equal([id], (await SearchAsync(BobHttp, "content=fixed")).Ids);
         await (await BobHttp.DeleteAsync($"channels/{GeneralId}/messages/{id}", Cancel)).ExpectAsync(HttpStatusCode.NoContent);
         Assert.Empty((await SearchAsync(BobHttp, "content=fixed")).Ids);
+    }
+
+    [Fact]
+    public async Task Counting_stops_at_the_last_result_a_client_can_page_to()
+    {
+        await SetUpCommunityAsync();
+        // 10,050 hits, written straight to the database (through the API this would take minutes).
+        await using (var scope = Server.Services.CreateAsyncScope())
+        {
+            var db = scope.ServiceProvider.GetRequiredService<TogetherDb>();
+            var ids = scope.ServiceProvider.GetRequiredService<Together.Data.Snowflakes.SnowflakeGenerator>();
+            long Long(string id) => long.Parse(id, System.Globalization.CultureInfo.InvariantCulture);
+            db.Messages.AddRange(Enumerable.Range(0, 10_050).Select(i => new Together.Data.Entities.Message
+            {
+                Id = ids.Next(), ChannelId = Long(GeneralId), GuildId = Long(GuildId), AuthorId = Long(Alice.UserId), Content = $"flood {i}",
+            }));
+            await db.SaveChangesAsync(Cancel);
+        }
+        var few = await SayAsync(BobHttp, "flood trickle");
+
+        var (total, newest) = await SearchAsync(BobHttp, "content=flood");
+        Assert.Equal(10_000, total); // not 10,051: counting stops where paging does
+        Assert.Equal(25, newest.Count);
+        Assert.Equal(few, newest[0]);
+        var (_, last) = await SearchAsync(BobHttp, "content=flood&offset=9975");
+        Assert.Equal(25, last.Count);
+        var (exact, only) = await SearchAsync(BobHttp, "content=flood%20trickle");
+        Assert.Equal(1, exact);
+        Assert.Equal([few], only);
     }
 
     [Theory]

@@ -190,14 +190,21 @@ internal static class HistoryScenario
         await analyze.ExecuteNonQueryAsync(cancellationToken);
     }
 
+    /// <summary>Where the server stops counting hits (SearchMessages.MaxCounted).</summary>
+    private const int SearchCountCap = 10_000;
+
     /// <summary>
     /// EXPLAIN ANALYZE of the two statements a search runs, written the way the server's LINQ
-    /// composes them (SearchMessages.cs over PostgresMessageSearch): the count, then the page.
+    /// composes them (SearchMessages.cs over PostgresMessageSearch): the count, then the page (in
+    /// its common or rare form: the server picks one by the count).
     /// Diagnostics for --explain; not timed.
     /// </summary>
     private static async Task<Dictionary<string, string>> ExplainSearchAsync(string cs, Community community, string[] terms, CancellationToken cancellationToken)
     {
-        const string Matching = "SELECT * FROM messages WHERE to_tsvector('simple', content) @@ websearch_to_tsquery('simple', $1)";
+        // PostgresMessageSearch.Matching: plain for common words (and for the count), the hits
+        // collected from the index into an array first for rare ones.
+        const string Common = "SELECT * FROM messages WHERE search_vector @@ websearch_to_tsquery('simple', $1)";
+        const string Rare = "SELECT * FROM messages WHERE id = ANY(ARRAY(SELECT id FROM messages WHERE search_vector @@ websearch_to_tsquery('simple', $1)))";
         const string Filter = "m.guild_id = $2 AND m.deleted_at IS NULL AND m.channel_id = ANY($3)";
         var plans = new Dictionary<string, string>();
         await using var connection = new NpgsqlConnection(cs);
@@ -205,8 +212,9 @@ internal static class HistoryScenario
         foreach (var term in terms)
             foreach (var (kind, sql) in new[]
             {
-                ("count", $"SELECT count(*)::int FROM ({Matching}) AS m WHERE {Filter}"),
-                ("page", $"SELECT m.* FROM ({Matching}) AS m WHERE {Filter} ORDER BY m.id DESC LIMIT 25 OFFSET 0"),
+                ("count", $"SELECT count(*)::int FROM (SELECT 1 FROM ({Common}) AS m WHERE {Filter} LIMIT {SearchCountCap}) AS t"),
+                ("page (common)", $"SELECT m.* FROM ({Common}) AS m WHERE {Filter} ORDER BY m.id DESC LIMIT 25 OFFSET 0"),
+                ("page (rare)", $"SELECT m.* FROM ({Rare}) AS m WHERE {Filter} ORDER BY m.id DESC LIMIT 25 OFFSET 0"),
             })
             {
                 await using var explain = new NpgsqlCommand("EXPLAIN (ANALYZE, BUFFERS) " + sql, connection);

@@ -49,3 +49,12 @@ export function parseSearch(
   if (!query.content && !query.author_id && !query.channel_id && !query.has) return { error: 'Type something to search for.' };
   return { query };
 }
+
+/** The server stops counting at the last result a client can page to (offset 9,975 + 25). */
+export const MAX_COUNTED_RESULTS = 10_000;
+
+/** "1 result", "42 results", "10,000+ results" (the server's count stops there). */
+export function describeResultCount(total: number): string {
+  if (total >= MAX_COUNTED_RESULTS) return `${MAX_COUNTED_RESULTS.toLocaleString('en-US')}+ results`;
+  return `${total.toLocaleString('en-US')} ${total === 1 ? 'result' : 'results'}`;
+}

@@ -1,6 +1,6 @@
 import { describe, expect, test } from 'vitest';
 import type { Channel, Member } from '@together/shared';
-import { parseSearch } from '../src/search';
+import { describeResultCount, parseSearch } from '../src/search';
 
 const members: Member[] = [
   { user: { id: '1', username: 'alice' }, roles: [], joined_at: '' },
@@ -26,5 +26,15 @@ describe('search syntax', () => {
     expect(parseSearch('in:voice', members, channels)).toEqual({ error: 'No text channel called "voice".' });
     expect(parseSearch('has:gif', members, channels)).toHaveProperty('error');
     expect(parseSearch('   ', members, channels)).toHaveProperty('error');
+  });
+});
+
+describe('result count', () => {
+  test('singular, plural, and the server\'s cap', () => {
+    expect(describeResultCount(0)).toBe('0 results');
+    expect(describeResultCount(1)).toBe('1 result');
+    expect(describeResultCount(4962)).toBe('4,962 results');
+    expect(describeResultCount(9999)).toBe('9,999 results');
+    expect(describeResultCount(10000)).toBe('10,000+ results');
   });
 });

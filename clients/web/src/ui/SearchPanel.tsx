@@ -2,7 +2,7 @@ import { useEffect, useState } from 'react';
 import { snowflakeTime, type Message } from '@together/shared';
 import { useSession } from '../context';
 import { describeError } from '../session';
-import { parseSearch } from '../search';
+import { describeResultCount, parseSearch } from '../search';
 import { Markdown } from '../markdown';
 import { AttachmentNames } from './Attachments';
 import { mentionNames } from './ChatView';
@@ -35,7 +35,7 @@ export function SearchPanel({ guildId, text, onClose, onOpen }: { guildId: strin
     <aside className="member-pane search-pane" id="member-pane" aria-label="Search results">
       <header className="search-header">
         <h3 className="category" role="status">
-          {state === null ? 'Searching…' : 'error' in state ? 'Search' : `${state.total} ${state.total === 1 ? 'result' : 'results'}`}
+          {state === null ? 'Searching…' : 'error' in state ? 'Search' : describeResultCount(state.total)}
         </h3>
         <button className="icon-button" aria-label="Close search" onClick={onClose}>✕</button>
       </header>
