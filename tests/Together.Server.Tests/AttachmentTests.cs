@@ -78,6 +78,26 @@ public abstract class AttachmentTests(DatabaseProvider provider, bool inS3 = fal
     private static HttpClient Anonymous() => new() { Timeout = TimeSpan.FromSeconds(30) };
 
     [Fact]
+    public async Task Every_kind_of_history_page_carries_each_message_with_its_own_attachments_in_order()
+    {
+        await SetUpCommunityAsync();
+        var text = "x"u8.ToArray();
+        var two = await (await UploadAsync(AliceHttp, new { content = "two" }, ("a.txt", text, null), ("b.txt", text, null))).ExpectAsync(HttpStatusCode.OK);
+        var none = await (await AliceHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "none" })).ExpectAsync(HttpStatusCode.OK);
+        var one = await (await UploadAsync(AliceHttp, new { content = "one" }, ("c.txt", text, null))).ExpectAsync(HttpStatusCode.OK);
+        string Id(JsonElement m) => m.GetProperty("id").GetString()!;
+
+        static string Shape(JsonElement page) => string.Join(" | ", page.EnumerateArray().Select(m =>
+            m.GetProperty("content").GetString() + ":" + string.Join(",", m.GetProperty("attachments").EnumerateArray().Select(a => a.GetProperty("filename").GetString()))));
+        Assert.Equal("one:c.txt | none: | two:a.txt,b.txt", Shape(await Get(BobHttp, $"channels/{GeneralId}/messages")));
+        Assert.Equal("none: | two:a.txt,b.txt", Shape(await Get(BobHttp, $"channels/{GeneralId}/messages?before={Id(one)}")));
+        Assert.Equal("one:c.txt | none:", Shape(await Get(BobHttp, $"channels/{GeneralId}/messages?after={Id(two)}")));
+        Assert.Equal("one:c.txt | none: | two:a.txt,b.txt", Shape(await Get(BobHttp, $"channels/{GeneralId}/messages?around={Id(none)}&limit=3")));
+        // A limit counts messages, not attachment rows.
+        Assert.Equal("two:a.txt,b.txt", Shape(await Get(BobHttp, $"channels/{GeneralId}/messages?before={Id(none)}&limit=1")));
+    }
+
+    [Fact]
     public async Task An_image_and_a_text_file_arrive_with_the_message_for_everyone_who_can_read_it()
     {
         await SetUpCommunityAsync();

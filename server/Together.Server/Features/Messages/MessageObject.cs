@@ -5,6 +5,7 @@ using Together.Data.Entities;
 using Together.Data.Snowflakes;
 using Together.Server.Features.Files;
 using Together.Server.Features.Users;
+using Together.Server.Infrastructure;
 
 namespace Together.Server.Features.Messages;
 
@@ -46,6 +47,27 @@ public sealed record MessageObject(
 /// </summary>
 public sealed class MessageReader(TogetherDb db, AttachmentUrls urls)
 {
+    // Compiled: every history page and search runs both (EF's per-query expression work was a
+    // tenth of a page's garbage).
+    private static readonly CompiledQuery<Func<TogetherDb, long[], IAsyncEnumerable<User>>> UsersById = new(() =>
+        EF.CompileAsyncQuery((TogetherDb db, long[] ids) => db.Users.AsNoTracking().Where(u => ids.Contains(u.Id))));
+
+    private static readonly CompiledQuery<Func<TogetherDb, long[], long, IAsyncEnumerable<ReactionCount>>> ReactionCounts = new(() =>
+        EF.CompileAsyncQuery((TogetherDb db, long[] messageIds, long viewerId) => db.Reactions.AsNoTracking().Where(r => messageIds.Contains(r.MessageId))
+            .GroupBy(r => new { r.MessageId, r.EmojiKey, r.EmojiName, r.EmojiId })
+            .Select(g => new ReactionCount(g.Key.MessageId, g.Key.EmojiName, g.Key.EmojiId, g.Count(), g.Count(r => r.UserId == viewerId), g.Min(r => r.CreatedAt)))));
+
+    /// <summary>One emoji on one message: how many, whether the viewer is among them, and when it first appeared (display order).</summary>
+    private sealed record ReactionCount(long MessageId, string EmojiName, long? EmojiId, int Count, int Mine, DateTimeOffset First);
+
+    private static async Task<Dictionary<long, T>> ToDictionaryAsync<T>(IAsyncEnumerable<T> rows, Func<T, long> key, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<long, T>();
+        await foreach (var row in rows.WithCancellation(cancellationToken))
+            result[key(row)] = row;
+        return result;
+    }
+
     /// <summary>
     /// One message; <paramref name="isNew"/> skips the reaction and attachment lookups a message
     /// just sent cannot need (its attachments are given).
@@ -70,16 +92,16 @@ public sealed class MessageReader(TogetherDb db, AttachmentUrls urls)
         var userIds = all.Select(m => m.AuthorId).Concat(all.SelectMany(m => m.MentionUserIds)).Distinct().ToList();
         var users = known is not null && userIds.All(id => known.Any(u => u.Id == id))
             ? known.ToDictionary(u => u.Id)
-            : await db.Users.AsNoTracking().Where(u => userIds.Contains(u.Id)).ToDictionaryAsync(u => u.Id, cancellationToken);
+            : await ToDictionaryAsync(UsersById.For(db)(db, [.. userIds]), u => u.Id, cancellationToken);
 
         var messageIds = messages.Select(m => m.Id).ToList();
         var files = (attachments ?? await db.Attachments.AsNoTracking().Where(a => messageIds.Contains(a.MessageId)).ToListAsync(cancellationToken))
             .OrderBy(a => a.Id).GroupBy(a => a.MessageId)
             .ToDictionary(g => g.Key, g => (IReadOnlyList<AttachmentObject>)g.Select(a => AttachmentObject.From(a, urls)).ToList());
-        var reactions = !withReactions ? [] : await db.Reactions.AsNoTracking().Where(r => messageIds.Contains(r.MessageId))
-            .GroupBy(r => new { r.MessageId, r.EmojiKey, r.EmojiName, r.EmojiId })
-            .Select(g => new { g.Key.MessageId, g.Key.EmojiName, g.Key.EmojiId, Count = g.Count(), Mine = g.Count(r => r.UserId == viewerId), First = g.Min(r => r.CreatedAt) })
-            .ToListAsync(cancellationToken);
+        var reactions = new List<ReactionCount>();
+        if (withReactions)
+            await foreach (var count in ReactionCounts.For(db)(db, [.. messageIds], viewerId).WithCancellation(cancellationToken))
+                reactions.Add(count);
         var reactionsByMessage = reactions.GroupBy(r => r.MessageId).ToDictionary(
             g => g.Key,
             g => (IReadOnlyList<ReactionObject>)g.OrderBy(r => r.First).Select(r => new ReactionObject(
@@ -93,8 +115,8 @@ public sealed class MessageReader(TogetherDb db, AttachmentUrls urls)
             m.EditedAt,
             m.Tts,
             m.MentionEveryone,
-            m.MentionUserIds.Where(users.ContainsKey).Select(id => UserObject.From(users[id])).ToList(),
-            m.MentionRoleIds.Select(id => new Snowflake(id)).ToList(),
+            m.MentionUserIds.Length == 0 ? [] : m.MentionUserIds.Where(users.ContainsKey).Select(id => UserObject.From(users[id])).ToList(),
+            m.MentionRoleIds.Length == 0 ? [] : m.MentionRoleIds.Select(id => new Snowflake(id)).ToList(),
             files.GetValueOrDefault(m.Id) ?? [],
             [],
             reactionsByMessage.GetValueOrDefault(m.Id),
