@@ -90,6 +90,10 @@ public abstract class MessageTests(DatabaseProvider provider) : CommunityTest(pr
         Assert.Equal([ids[2], ids[1]], Ids(await Get(BobHttp, $"channels/{GeneralId}/messages?before={ids[3]}&limit=2")));
         Assert.Equal([ids[5], ids[4]], Ids(await Get(BobHttp, $"channels/{GeneralId}/messages?after={ids[3]}&limit=2")));
         Assert.Equal([ids[4], ids[3], ids[2]], Ids(await Get(BobHttp, $"channels/{GeneralId}/messages?around={ids[3]}&limit=3")));
+        Assert.Equal([ids[4], ids[3], ids[2], ids[1]], Ids(await Get(BobHttp, $"channels/{GeneralId}/messages?around={ids[3]}&limit=4")));
+        // Near the newest end the page fills up with older messages; near the oldest, it stops short.
+        Assert.Equal([ids[6], ids[5], ids[4], ids[3]], Ids(await Get(BobHttp, $"channels/{GeneralId}/messages?around={ids[6]}&limit=4")));
+        Assert.Equal([ids[2], ids[1], ids[0]], Ids(await Get(BobHttp, $"channels/{GeneralId}/messages?around={ids[0]}&limit=6")));
         await Error(await BobHttp.GetAsync($"channels/{GeneralId}/messages?limit=101", Cancel), HttpStatusCode.BadRequest, 50035);
         await Error(await BobHttp.GetAsync($"channels/{GeneralId}/messages?before={ids[1]}&after={ids[0]}", Cancel), HttpStatusCode.BadRequest, 50035);
         await Error(await CarolHttp.GetAsync($"channels/{GeneralId}/messages", Cancel), HttpStatusCode.Forbidden, 50001);

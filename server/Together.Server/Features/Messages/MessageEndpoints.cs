@@ -184,6 +184,18 @@ public static class MessageEndpoints
                 .OrderByDescending(m => m.Id).Take(take)
                 .SelectMany(m => db.Attachments.Where(a => a.MessageId == m.Id).DefaultIfEmpty(), (m, a) => new PageRow(m, a))));
 
+    // around=: up to half the page at or after the anchor and a full page before it, in one round
+    // trip (a UNION ALL); the page keeps the newer ones and fills up with the older ones.
+    private static readonly CompiledQuery<Func<TogetherDb, long, long, int, int, IAsyncEnumerable<PageRow>>> AroundPage = new(() =>
+        EF.CompileAsyncQuery((TogetherDb db, long channelId, long around, int newer, int older) =>
+            db.Messages.AsNoTracking()
+                .Where(m => m.ChannelId == channelId && m.DeletedAt == null && m.Id >= around)
+                .OrderBy(m => m.Id).Take(newer)
+                .Concat(db.Messages.AsNoTracking()
+                    .Where(m => m.ChannelId == channelId && m.DeletedAt == null && m.Id < around)
+                    .OrderByDescending(m => m.Id).Take(older))
+                .SelectMany(m => db.Attachments.Where(a => a.MessageId == m.Id).DefaultIfEmpty(), (m, a) => new PageRow(m, a))));
+
     /// <summary>The messages of a page, newest first, each with its attachments.</summary>
     private static async Task<List<Message>> CollectAsync(IAsyncEnumerable<PageRow> rows, CancellationToken cancellationToken)
     {
@@ -223,9 +235,9 @@ public static class MessageEndpoints
             page = await CollectAsync(WithAttachments(db, live.Where(m => m.Id > a.Value).OrderBy(m => m.Id).Take(take)).AsAsyncEnumerable(), cancellationToken);
         else if (around is { } r)
         {
-            var newer = await CollectAsync(WithAttachments(db, live.Where(m => m.Id >= r.Value).OrderBy(m => m.Id).Take((take + 1) / 2)).AsAsyncEnumerable(), cancellationToken);
-            var older = await CollectAsync(WithAttachments(db, live.Where(m => m.Id < r.Value).OrderByDescending(m => m.Id).Take(take - newer.Count)).AsAsyncEnumerable(), cancellationToken);
-            page = [.. newer, .. older];
+            // Newest first: all the newer ones, then as many older ones as the page has room for.
+            var both = await CollectAsync(AroundPage.For(db)(db, channel.Id, r.Value, (take + 1) / 2, take), cancellationToken);
+            page = both.Count > take ? both.GetRange(0, take) : both;
         }
         else // the common page (newest, or scrolling up): compiled
             page = await CollectAsync(OlderPage.For(db)(db, channel.Id, before?.Value ?? long.MaxValue, take), cancellationToken);
