@@ -430,6 +430,9 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
         var online = await alice.DispatchAsync("PRESENCE_UPDATE", d => d.GetProperty("user").GetProperty("id").GetString() == Bob.UserId);
         Assert.Equal("online", online.D.GetProperty("status").GetString());
         Assert.Contains(bob.Guilds[0].GetProperty("presences").EnumerateArray(), p => p.GetProperty("user").GetProperty("id").GetString() == Alice.UserId);
+        // Bob's own presence is in his snapshot as well: his first session, so nobody had seen him online before.
+        Assert.Contains(bob.Guilds[0].GetProperty("presences").EnumerateArray(),
+            p => p.GetProperty("user").GetProperty("id").GetString() == Bob.UserId && p.GetProperty("status").GetString() == "online");
 
         await bob.SendAsync(new { op = 3, d = new { status = "dnd", since = (long?)null, afk = false, activities = new[] { new { name = "Valorant", type = 0 } } } });
         var dnd = await alice.DispatchAsync("PRESENCE_UPDATE");
@@ -750,6 +753,8 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
         Assert.True(guild.GetProperty("large").GetBoolean());
         Assert.Equal(52, guild.GetProperty("member_count").GetInt32());
         Assert.Equal(Bob.UserId, Assert.Single(guild.GetProperty("members").EnumerateArray()).GetProperty("user").GetProperty("id").GetString());
+        var own = Assert.Single(guild.GetProperty("presences").EnumerateArray());
+        Assert.Equal((Bob.UserId, "online"), (own.GetProperty("user").GetProperty("id").GetString(), own.GetProperty("status").GetString()));
 
         await bob.SendAsync(new { op = 8, d = new { guild_id = GuildId, query = "", limit = 0 } });
         var chunk = await bob.DispatchAsync("GUILD_MEMBERS_CHUNK");

@@ -73,10 +73,14 @@ public sealed class Identify(
         // (the session is not started) and delivered after READY, never lost.
         sessions.Add(session, guildIds);
         connection.Session = session;
+        // The user's own presence is in the snapshot too (a client shows itself online from its
+        // GUILD_CREATE); the others hear of it once READY is out.
+        presence.Choose(userId, PresenceTracker.IsValidStatus(status) ? status! : "online", payload.Presence?.Activities ?? []);
         var ready = await builder.ReadyAsync(session, guildIds, connection.ResumeUrl, cancellationToken);
         if (ready is null)
         {
             sessions.Remove(session);
+            presence.Forget(userId);
             connection.Close(CloseCode.AuthenticationFailed, "Authentication failed.");
             return;
         }
@@ -85,7 +89,6 @@ public sealed class Identify(
             if (await builder.GuildCreateAsync(guildId, userId, threshold, session.Intents, cancellationToken) is { } guildCreate)
                 opening.Add(("GUILD_CREATE", guildCreate));
         session.Start(connection, opening);
-        presence.Choose(userId, PresenceTracker.IsValidStatus(status) ? status! : "online", payload.Presence?.Activities ?? []);
         presencePublisher.Announce(userId);
     }
 }
