@@ -1,6 +1,5 @@
 using Microsoft.EntityFrameworkCore;
 using Together.Data.Entities;
-using Together.TestSupport;
 
 namespace Together.Data.Tests;
 
@@ -12,15 +11,9 @@ public sealed class DirectInsertTests
     public async Task A_directly_inserted_message_reads_back_as_EF_wrote_it_with_every_column_set(DatabaseProvider provider)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var database = await TestDatabase.CreateAsync(provider, empty: true);
-        await using var db = database.OpenContext();
-        await TogetherDbProviders.MigrateAsync(db, ct);
-        var ids = new Snowflakes.SnowflakeGenerator(TimeProvider.System, 0, 0);
-        var owner = new User { Id = ids.Next(), Username = "owner", NormalizedUsername = "owner", PasswordHash = "x", CreatedAt = DateTimeOffset.UtcNow };
-        var guild = new Guild { Id = ids.Next(), Name = "g", OwnerId = owner.Id, CreatedAt = DateTimeOffset.UtcNow };
+        await using var world = await OwnedGuild.CreateAsync(provider, ct);
+        var (db, ids, owner, guild) = (world.Db, world.Ids, world.Owner, world.Guild);
         var channel = new Channel { Id = ids.Next(), GuildId = guild.Id, Type = ChannelType.GuildText, Name = "c" };
-        db.Users.Add(owner);
-        db.Guilds.Add(guild);
         db.Channels.Add(channel);
         await db.SaveChangesAsync(ct);
         db.ChangeTracker.Clear();

@@ -61,15 +61,10 @@ public sealed class PermissionsVersionTests
     public async Task The_version_moves_with_roles_channels_and_overwrites_and_not_with_messages_or_pins(DatabaseProvider provider)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var database = await TestDatabase.CreateAsync(provider, empty: true);
-        await using var db = database.OpenContext();
-        await TogetherDbProviders.MigrateAsync(db, ct);
-        var ids = new Snowflakes.SnowflakeGenerator(TimeProvider.System, 0, 0);
-        var owner = new Entities.User { Id = ids.Next(), Username = "owner", NormalizedUsername = "owner", PasswordHash = "x", CreatedAt = DateTimeOffset.UtcNow };
-        var guild = new Entities.Guild { Id = ids.Next(), Name = "g", OwnerId = owner.Id, CreatedAt = DateTimeOffset.UtcNow };
+        await using var world = await OwnedGuild.CreateAsync(provider, ct);
+        var (db, ids, owner, guild) = (world.Db, world.Ids, world.Owner, world.Guild);
         var other = new Entities.Guild { Id = ids.Next(), Name = "other", OwnerId = owner.Id, CreatedAt = DateTimeOffset.UtcNow };
-        db.Users.Add(owner);
-        db.Guilds.AddRange(guild, other);
+        db.Guilds.Add(other);
         await db.SaveChangesAsync(ct);
 
         async Task<long> Version() => await db.Guilds.Where(g => g.Id == guild.Id).Select(g => g.PermissionsVersion).SingleAsync(ct);

@@ -34,6 +34,13 @@ async function joinVoice({ gatewayUrl, token, guildId, channelId, join }) {
   let busy = false;
   let hold = null;
   const send = (op, d) => ws.send(JSON.stringify({ op, d }));
+  // The server handles one connection's frames in order: once a heartbeat sent now is
+  // acknowledged, everything sent before it (an answer) has been applied.
+  let heartbeatsSent = 0;
+  let acks = 0;
+  const waiting = [];
+  const heartbeat = () => { heartbeatsSent++; send(1, seq); };
+  window.__sync = () => new Promise((resolve) => { heartbeat(); waiting.push({ upTo: heartbeatsSent, resolve }); });
   const voiceState = (channel, muted) => send(4, { guild_id: guildId, channel_id: channel, self_mute: muted, self_deaf: false });
   window.__setMute = (muted) => voiceState(channelId, muted);
   window.__leave = () => { voiceState(null, false); pc?.close(); pc = null; window.__pc = null; };
@@ -83,8 +90,11 @@ async function joinVoice({ gatewayUrl, token, guildId, channelId, join }) {
   ws.onmessage = (event) => {
     const frame = JSON.parse(event.data);
     if (frame.s) seq = frame.s;
-    if (frame.op === 10) {
-      setInterval(() => send(1, seq), frame.d.heartbeat_interval);
+    if (frame.op === 11) {
+      acks++;
+      while (waiting.length && waiting[0].upTo <= acks) waiting.shift().resolve();
+    } else if (frame.op === 10) {
+      setInterval(heartbeat, frame.d.heartbeat_interval);
       send(2, { token, intents: 32767, properties: { os: 'linux', browser: 'chromium', device: 'test' } });
     } else if (frame.t === 'READY') {
       state.ready = true;
@@ -175,6 +185,7 @@ try {
   let answers = (await voiceOf(pages[0])).answers;
   await pages[1].evaluate(() => window.__leave());
   await until('user 1 to answer the leave', async () => (await voiceOf(pages[0])).answers > answers);
+  await pages[0].evaluate(() => window.__sync()); // the answer has reached the server, not only left the page
   answers = (await voiceOf(pages[0])).answers;
   await pages[2].evaluate(() => window.__join());
   await until('user 1 to answer the join', async () => (await voiceOf(pages[0])).answers > answers);
