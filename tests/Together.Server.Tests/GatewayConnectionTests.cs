@@ -170,3 +170,18 @@ public sealed class GatewaySettingsTests
         new GatewaySettings { OutgoingQueueSize = 2048, ReplayBufferSize = 2048 + GatewaySettings.InFlightMargin }.Validate();
     }
 }
+
+/// <summary>The message a connection without MESSAGE_CONTENT gets, made from the full payload.</summary>
+public sealed class MessageContentTests
+{
+    [Fact]
+    public void Content_embeds_and_attachments_are_blanked_and_everything_else_is_kept_byte_for_byte()
+    {
+        var full = """{"id":"5","content":"gg \u00e9 \"quoted\" <@1>","mentions":[{"id":"1","username":"bob"}],"embeds":[{"title":"t"}],"attachments":[{"id":"9","filename":"a.png"}],"nonce":null,"referenced_message":{"id":"4","content":"earlier","embeds":[],"attachments":[]},"member":{"roles":[],"nick":"n"}}"""u8.ToArray();
+
+        var blanked = System.Text.Encoding.UTF8.GetString(MessageContent.Blanked(full));
+
+        // The replied-to message keeps its content, as before: only the top level is the event's message.
+        Assert.Equal("""{"id":"5","content":"","mentions":[{"id":"1","username":"bob"}],"embeds":[],"attachments":[],"nonce":null,"referenced_message":{"id":"4","content":"earlier","embeds":[],"attachments":[]},"member":{"roles":[],"nick":"n"}}""", blanked);
+    }
+}

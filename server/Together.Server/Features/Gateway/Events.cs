@@ -32,9 +32,12 @@ public sealed class GatewayEvent
 
     public required byte[] Payload { get; init; }
 
-    /// <summary>For message events: the payload with content, embeds and attachments blanked, for
-    /// connections without the MESSAGE_CONTENT intent.</summary>
-    public byte[]? PayloadWithoutContent { get; init; }
+    /// <summary>
+    /// For message events: connections without the MESSAGE_CONTENT intent (and not in
+    /// <see cref="ContentVisibleTo"/>) get the payload with content, embeds and attachments blanked,
+    /// made from <see cref="Payload"/> only when the first such recipient is found.
+    /// </summary>
+    public bool ContentGated { get; init; }
 
     public Intents Intent { get; init; }
 
@@ -84,7 +87,7 @@ public sealed class GatewayEvent
     /// <summary>What every recipient's session keeps: made once, not once per recipient.</summary>
     internal DispatchBody Body => _body ??= new DispatchBody(Name, Payload);
 
-    internal DispatchBody? BodyWithoutContent => PayloadWithoutContent is null ? null : _bodyWithoutContent ??= new DispatchBody(Name, PayloadWithoutContent);
+    internal DispatchBody BodyWithoutContent => _bodyWithoutContent ??= new DispatchBody(Name, MessageContent.Blanked(Payload));
 }
 
 /// <summary>
@@ -343,7 +346,55 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ISe
     }
 
     private static DispatchBody BodyFor(GatewayEvent e, GatewaySession session) =>
-        e.BodyWithoutContent is { } blank && !session.Wants(Intents.MessageContent) && e.ContentVisibleTo?.Contains(session.UserId) != true
-            ? blank
+        e.ContentGated && !session.Wants(Intents.MessageContent) && e.ContentVisibleTo?.Contains(session.UserId) != true
+            ? e.BodyWithoutContent
             : e.Body;
+}
+
+/// <summary>What a connection without the MESSAGE_CONTENT intent sees of a message event.</summary>
+public static class MessageContent
+{
+    /// <summary>
+    /// The message object with <c>content</c> "", <c>embeds</c> and <c>attachments</c> [], every
+    /// other member as it was (in the same order): most connections have the intent, so this is
+    /// made only when one does not, instead of serialising a second payload for every message.
+    /// </summary>
+    public static byte[] Blanked(byte[] payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        var reader = new Utf8JsonReader(payload);
+        var output = new System.Buffers.ArrayBufferWriter<byte>(payload.Length);
+        using (var writer = new Utf8JsonWriter(output))
+        {
+            reader.Read();
+            writer.WriteStartObject();
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (reader.ValueTextEquals("content"u8))
+                {
+                    writer.WriteString("content"u8, ""u8);
+                    reader.Read();
+                    reader.Skip();
+                    continue;
+                }
+                if (reader.ValueTextEquals("embeds"u8) || reader.ValueTextEquals("attachments"u8))
+                {
+                    writer.WritePropertyName(reader.ValueSpan);
+                    writer.WriteStartArray();
+                    writer.WriteEndArray();
+                    reader.Read();
+                    reader.Skip();
+                    continue;
+                }
+                writer.WritePropertyName(reader.ValueSpan);
+                reader.Read();
+                var start = (int)reader.TokenStartIndex;
+                reader.Skip();
+                var end = (int)reader.BytesConsumed;
+                writer.WriteRawValue(payload.AsSpan(start, end - start), skipInputValidation: true);
+            }
+            writer.WriteEndObject();
+        }
+        return output.WrittenSpan.ToArray();
+    }
 }

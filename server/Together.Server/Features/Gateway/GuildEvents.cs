@@ -208,7 +208,7 @@ public static class GuildEvents
     {
         Name = name,
         Payload = With(message, ("member", WithoutUser(author))),
-        PayloadWithoutContent = With(message with { Content = "", Embeds = [], Attachments = [] }, ("member", WithoutUser(author))),
+        ContentGated = true,
         Intent = Intents.GuildMessages,
         GuildId = message.GuildId!.Value,
         ChannelId = message.ChannelId,
