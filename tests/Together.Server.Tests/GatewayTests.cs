@@ -615,10 +615,12 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
         var states = Server.Services.GetRequiredService<GuildStates>();
         var guildId = long.Parse(GuildId, System.Globalization.CultureInfo.InvariantCulture);
         var channelId = long.Parse(staff, System.Globalization.CultureInfo.InvariantCulture);
-        // Wait until the dispatcher has caught up with the set-up, then forget the guild as if
-        // nobody had connected yet: bob's IDENTIFY loads it.
-        for (var i = 0; i < 500 && !(states.TryGet(guildId, out var cached) && cached.Channels.ContainsKey(channelId)); i++)
+        // Wait until the dispatcher has delivered every set-up event (one still queued would load
+        // the guild again), then forget the guild as if nobody had connected yet: bob's IDENTIFY loads it.
+        var dispatcher = Server.Services.GetRequiredService<Dispatcher>();
+        for (var i = 0; i < 500 && !(dispatcher.Idle && states.TryGet(guildId, out var cached) && cached.Channels.ContainsKey(channelId)); i++)
             await Task.Delay(10, Cancel);
+        Assert.True(dispatcher.Idle);
         states.Forget(guildId);
         var changed = 0;
         states.LoadedForTests = async id =>

@@ -162,7 +162,17 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ISe
 {
     private readonly Channel<GatewayEvent> _queue = Channel.CreateUnbounded<GatewayEvent>(new UnboundedChannelOptions { SingleReader = true });
 
-    public void Enqueue(GatewayEvent gatewayEvent) => _queue.Writer.TryWrite(gatewayEvent);
+    private int _unfinished;
+
+    public void Enqueue(GatewayEvent gatewayEvent)
+    {
+        Interlocked.Increment(ref _unfinished);
+        if (!_queue.Writer.TryWrite(gatewayEvent))
+            Interlocked.Decrement(ref _unfinished);
+    }
+
+    /// <summary>Every event enqueued so far has been delivered (tests wait for this before changing state behind the dispatcher).</summary>
+    public bool Idle => Volatile.Read(ref _unfinished) == 0;
 
     /// <summary>
     /// Events may have been lost (the event bus was cut off): after the events already queued,
@@ -184,6 +194,10 @@ public sealed class Dispatcher(GuildStates guilds, SessionRegistry sessions, ISe
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     logger.LogError(ex, "Could not dispatch {Event}", gatewayEvent.Name);
+                }
+                finally
+                {
+                    Interlocked.Decrement(ref _unfinished);
                 }
             }
         }
