@@ -290,29 +290,56 @@ test('search: a result jumps to the message (around=) and highlights it; mention
   await hit.waitFor();
   assert.equal((await hit.locator('.mention').textContent()).trim(), `@${BOB}`);
 
-  // An old message, far above what is loaded: a page around it replaces the view.
+  // An old message, far above what is loaded: a page around it replaces the view. The pages before
+  // and after it then load while the reader is there, in either order (the older one is held back
+  // here so the newer lands first); the message must stay in view.
   const around = [];
-  const onRequest = (r) => r.url().includes('around=') && around.push(r.url());
+  const inFlight = new Set();
+  const onRequest = (r) => {
+    if (!r.url().includes('/messages?')) return;
+    if (r.url().includes('around=')) around.push(r.url());
+    inFlight.add(r);
+  };
+  const onDone = (r) => inFlight.delete(r);
   alice.on('request', onRequest);
-  await box.fill('scroll-005');
-  await box.press('Enter');
-  await results.getByRole('status').filter({ hasText: '1 result' }).waitFor();
-  await results.locator('.search-result', { hasText: 'scroll-005' }).click();
+  alice.on('requestfinished', onDone);
+  alice.on('requestfailed', onDone);
+  const older = (url) => url.pathname.endsWith('/messages') && url.searchParams.has('before');
+  const holdBack = async (route) => {
+    await new Promise((done) => setTimeout(done, 400));
+    await route.continue();
+  };
+  await alice.route(older, holdBack);
   const row = messageRow(alice, 'scroll-005');
-  await alice.locator('li.message.highlight', { hasText: 'scroll-005' }).waitFor();
-  // Layout may still settle for a frame or two (the jump bar appears under the list): the message
-  // must end up in view, and stay there for the check.
-  await alice.waitForFunction((el) => {
+  const inView = async () => alice.waitForFunction((el) => {
     const box = el.getBoundingClientRect();
     const view = el.closest('.message-scroller').getBoundingClientRect();
     return box.top >= view.top && box.bottom <= view.bottom;
   }, await row.elementHandle(), { timeout: 5000 }).catch(() => assert.fail('the message is scrolled into view'));
-  assert.equal(around.length, 1);
-  alice.off('request', onRequest);
-  await alice.getByRole('button', { name: 'Jump to present' }).click();
-  await messageRow(alice, 'example.com/guide').waitFor();
-  await alice.getByRole('button', { name: 'Jump to present' }).waitFor({ state: 'detached' });
-  await results.getByRole('button', { name: 'Close search' }).click();
+  try {
+    await box.fill('scroll-005');
+    await box.press('Enter');
+    await results.getByRole('status').filter({ hasText: '1 result' }).waitFor();
+    await results.locator('.search-result', { hasText: 'scroll-005' }).click();
+    await alice.locator('li.message.highlight', { hasText: 'scroll-005' }).waitFor();
+    await inView();
+    for (let i = 0; i < 50 && inFlight.size; i++) await alice.waitForTimeout(100);
+    assert.equal(inFlight.size, 0, 'the pages next to the message have loaded');
+    await alice.evaluate(() => new Promise((done) => requestAnimationFrame(() => requestAnimationFrame(done))));
+    await inView();
+    assert.equal(around.length, 1);
+    await alice.getByRole('button', { name: 'Jump to present' }).click();
+    await messageRow(alice, 'example.com/guide').waitFor();
+    await alice.getByRole('button', { name: 'Jump to present' }).waitFor({ state: 'detached' });
+  } finally {
+    // A failure here must not leave the panel open for the tests after it.
+    alice.off('request', onRequest);
+    alice.off('requestfinished', onDone);
+    alice.off('requestfailed', onDone);
+    await alice.unroute(older, holdBack);
+    const close = results.getByRole('button', { name: 'Close search' });
+    if (await close.count()) await close.click();
+  }
 });
 
 test('server settings: a coloured role, assigned to bob, opens the private channel; channels; audit log', async () => {

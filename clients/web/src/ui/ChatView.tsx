@@ -36,6 +36,24 @@ export function mentionNames(data: ServerData, guildId: string): MentionNames {
 }
 
 /** A request to show one message (a search result); `n` tells repeated clicks on the same one apart. */
+type Anchor = { top: number; atBottom: boolean; firstKey: string | null; firstAt: number };
+
+/** Where an element sits in a scroller's content, independent of how far it is scrolled. */
+function contentTop(scroller: HTMLElement, el: HTMLElement) {
+  return el.getBoundingClientRect().top - scroller.getBoundingClientRect().top + scroller.scrollTop;
+}
+
+/** The reader's place; at the bottom only when the newest messages are loaded and in view. */
+function place(scroller: HTMLElement, newestLoaded: boolean): Anchor {
+  const first = scroller.querySelector<HTMLElement>('li.message[data-key]');
+  return {
+    top: scroller.scrollTop,
+    atBottom: newestLoaded && scroller.scrollHeight - scroller.scrollTop - scroller.clientHeight < 40,
+    firstKey: first?.dataset.key ?? null,
+    firstAt: first ? contentTop(scroller, first) : 0,
+  };
+}
+
 export type JumpTarget = { id: string; n: number };
 
 export function ChatView({ channel, guildId, drafts, jumpTo }: { channel: Channel; guildId: string; drafts: Map<string, string>; jumpTo?: JumpTarget | null }) {
@@ -68,7 +86,10 @@ export function ChatView({ channel, guildId, drafts, jumpTo }: { channel: Channe
   const scrollTo = useRef<string | null>(null);
   const listRef = useRef<HTMLDivElement>(null);
   const composerRef = useRef<HTMLTextAreaElement>(null);
-  const anchor = useRef<{ height: number; top: number; atBottom: boolean; older: boolean } | null>(null);
+  // The reader's place, as of the last scroll or render: whether they follow the newest messages,
+  // else which message is first in the list and where it sat, to keep them in place when anything
+  // is added above.
+  const anchor = useRef<Anchor | null>(null);
 
   useEffect(() => {
     session.activeChannelId = channel.id;
@@ -118,37 +139,36 @@ export function ChatView({ channel, guildId, drafts, jumpTo }: { channel: Channe
   }, [lastRealId, channel.id, channel.last_message_id, session]);
 
   // Keep the view pinned to the bottom for new messages, and in place when older ones load above.
+  // Pages may land in any order (older and newer pages are loaded at once after a jump), so the
+  // place is kept by where the previously first message moved to, not by what was last asked for.
   useLayoutEffect(() => {
     const el = listRef.current;
     if (!el) return;
     const a = anchor.current;
-    if (a?.older) el.scrollTop = a.top + (el.scrollHeight - a.height);
-    else if (!a || a.atBottom) el.scrollTop = el.scrollHeight;
-    anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: true, older: false };
+    if (!a || a.atBottom) el.scrollTop = el.scrollHeight;
+    else if (a.firstKey) {
+      const first = el.querySelector<HTMLElement>(`li.message[data-key="${a.firstKey}"]`);
+      if (first) el.scrollTop = a.top + (contentTop(el, first) - a.firstAt);
+    }
     const target = scrollTo.current && el.querySelector<HTMLElement>(`li.message[data-key="${scrollTo.current}"]`);
     if (target) {
       scrollTo.current = null;
       target.scrollIntoView({ block: 'center' });
       target.focus({ preventScroll: true });
-      anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: false, older: false };
     }
+    anchor.current = place(el, !timeline?.hasNewer);
   }, [lastId, firstId, list.length, jumps]);
 
   // The list's box changes size without new messages too: the upload tray or reply bar opens
   // under it, a player's controls appear. Whoever was at the bottom stays there. "At the bottom"
-  // is judged from the geometry before the change, as the scroll event it may cause comes later.
-  const lastClientHeight = useRef(0);
+  // is judged from the place before the change, as the scroll event it may cause comes later.
   useEffect(() => {
     const el = listRef.current;
     if (!el || typeof ResizeObserver === 'undefined') return;
-    lastClientHeight.current = el.clientHeight;
     const observer = new ResizeObserver(() => {
-      const a = anchor.current;
-      const wasAtBottom = !a || a.height - a.top - lastClientHeight.current < 40;
-      lastClientHeight.current = el.clientHeight;
-      if (!wasAtBottom) return;
+      if (anchor.current && !anchor.current.atBottom) return;
       el.scrollTop = el.scrollHeight;
-      anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: true, older: false };
+      anchor.current = place(el, true);
     });
     observer.observe(el);
     for (const child of el.children) observer.observe(child);
@@ -158,13 +178,11 @@ export function ChatView({ channel, guildId, drafts, jumpTo }: { channel: Channe
   const onScroll = () => {
     const el = listRef.current;
     if (!el) return;
-    const atBottom = el.scrollHeight - el.scrollTop - el.clientHeight < 40;
-    anchor.current = { height: el.scrollHeight, top: el.scrollTop, atBottom: atBottom && !timeline?.hasNewer, older: false };
+    anchor.current = place(el, !timeline?.hasNewer);
     if (el.scrollHeight - el.scrollTop - el.clientHeight < 300 && timeline?.hasNewer) {
       session.loadNewer(channel.id).catch((e) => setLoadError(describeError(e)));
     }
     if (el.scrollTop < 300 && timeline?.hasMore) {
-      anchor.current.older = true;
       session.loadOlder(channel.id).catch((e) => setLoadError(describeError(e)));
     }
   };
