@@ -1,5 +1,7 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.Extensions.Logging;
 
 namespace Together.Data;
 
@@ -42,6 +44,9 @@ public static class TogetherDbProviders
                 throw new ArgumentOutOfRangeException(nameof(provider), provider, "Unknown database provider.");
         }
         options.UseSnakeCaseNamingConvention();
+        // The one Take without OrderBy is deliberate: search counts its hits up to a cap, where an
+        // ORDER BY would make the database read every hit again. Every page is ordered.
+        options.ConfigureWarnings(w => w.Log((CoreEventId.RowLimitingOperationWithoutOrderByWarning, LogLevel.Debug)));
     }
 
     /// <summary>
