@@ -3,6 +3,14 @@ using Together.Bench;
 
 // Together.Bench: load and latency figures for a Discord-v10-speaking server (issue 5).
 // See docs/performance.md for the method and the figures measured on the project's machine.
+// The client's receiving shares the two cores with the server: socket completions run on the
+// runtime's epoll threads instead of hopping to the thread pool, which costs a quarter less CPU a
+// frame and leaves those cycles to the server (docs/performance.md, sixth round). The runtime reads
+// this at the first socket, so it is set before any; the spawned server does not inherit it.
+// Given as 0 in the environment, the bench keeps the thread pool (for comparisons).
+var inlineCompletions = Environment.GetEnvironmentVariable(ServerHost.InlineCompletionsVariable) ?? "1";
+Environment.SetEnvironmentVariable(ServerHost.InlineCompletionsVariable, inlineCompletions);
+
 BenchOptions options;
 try
 {
@@ -69,6 +77,7 @@ try
         host.Database,
         BcryptWorkFactor = host.Spawned ? 4 : (int?)null,
         Machine = new { Environment.ProcessorCount, Os = RuntimeInformation.OSDescription, Runtime = RuntimeInformation.FrameworkDescription },
+        ClientInlineCompletions = inlineCompletions == "1",
         Options = options.Given,
         Result = result,
     }, CancellationToken.None);

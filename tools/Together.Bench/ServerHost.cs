@@ -11,6 +11,9 @@ namespace Together.Bench;
 /// </summary>
 internal sealed class ServerHost : IAsyncDisposable
 {
+    /// <summary>The runtime's switch for running socket completions on its epoll threads.</summary>
+    public const string InlineCompletionsVariable = "DOTNET_SYSTEM_NET_SOCKETS_INLINE_COMPLETIONS";
+
     private readonly string? _workDir;
     private readonly string? _pgDir;
     private readonly string _repoRoot;
@@ -126,6 +129,8 @@ internal sealed class ServerHost : IAsyncDisposable
             foreach (var s in settings)
                 start.ArgumentList.Add(s);
             start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
+            // The bench's own setting (Program.cs), not the server's: it runs as shipped unless --server-env says otherwise.
+            start.Environment.Remove(InlineCompletionsVariable);
             // What scripts/run.sh sets: the gen0 budget can only be given in the environment.
             start.Environment["DOTNET_GCgen0size"] = "0x800000";
             foreach (var pair in (options.Text("server-env") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
