@@ -74,7 +74,7 @@ public sealed class GatewayConnectionTests
     [Fact]
     public async Task A_session_replays_exactly_what_followed_the_last_seq_while_its_buffer_wraps()
     {
-        var session = new GatewaySession(1, 1, Intents.Guilds, 0, 1, replayLimit: 5);
+        var session = new GatewaySession(1, 1, Intents.Guilds, 0, 1, replayLimit: 5, new DispatchLog(64));
         await using (var first = new GatewayConnection(new FakeSocket(stuck: false), zlibStream: false, queueCapacity: 64, TimeProvider.System))
         {
             session.Start(first, [("READY", "{}"u8.ToArray())]);
@@ -100,6 +100,75 @@ public sealed class GatewayConnectionTests
         Assert.Equal(41, session.LastSeq);
         // RESUMED is in the buffer too: a client that saw it and lost the line again resumes from there.
         Assert.Equal(ResumeOutcome.Resumed, session.Resume(new GatewayConnection(new FakeSocket(stuck: false), false, 64, TimeProvider.System), 41));
+    }
+
+    [Fact]
+    public async Task A_resume_needs_the_missed_bodies_still_in_the_log_and_replays_them_across_the_32_bit_wrap()
+    {
+        // Numbers cross 2^32 while the session keeps only their low 32 bits.
+        var log = new DispatchLog(8, startAfter: uint.MaxValue - 3);
+        var session = new GatewaySession(1, 1, Intents.Guilds, 0, 1, replayLimit: 64, log);
+        var other = new GatewaySession(2, 2, Intents.Guilds, 0, 1, replayLimit: 64, log);
+        await using (var first = new GatewayConnection(new FakeSocket(stuck: false), zlibStream: false, queueCapacity: 64, TimeProvider.System))
+        {
+            session.Start(first, [("READY", "{}"u8.ToArray())]);
+            other.Start(new GatewayConnection(new FakeSocket(stuck: false), false, 64, TimeProvider.System), [("READY", "{}"u8.ToArray())]);
+            for (var i = 2; i <= 7; i++)
+            {
+                // One body for both sessions: logged once.
+                var body = new DispatchBody($"E{i}", System.Text.Encoding.UTF8.GetBytes($"{{\"n\":{i}}}"));
+                session.Dispatch(body);
+                other.Dispatch(body);
+            }
+            session.Detach(first, DateTimeOffset.UtcNow);
+        }
+        Assert.Equal((long)uint.MaxValue + 5, log.Last); // two READYs and six shared bodies
+
+        // Bodies meant only for the other session push this one's oldest out of the log (8 slots):
+        // the session's own buffer (64) still covers seq 2, the log no longer does.
+        for (var i = 0; i < 4; i++)
+            other.Dispatch("ELSEWHERE", "{}"u8.ToArray());
+        Assert.Equal(ResumeOutcome.Gone, session.Resume(new GatewayConnection(new FakeSocket(stuck: false), false, 64, TimeProvider.System), 1));
+        Assert.Equal(ResumeOutcome.Gone, session.Resume(new GatewayConnection(new FakeSocket(stuck: false), false, 64, TimeProvider.System), 2));
+
+        var socket = new FakeSocket(stuck: false);
+        await using var second = new GatewayConnection(socket, zlibStream: false, queueCapacity: 64, TimeProvider.System);
+        Assert.Equal(ResumeOutcome.Resumed, session.Resume(second, 3));
+        second.Close(4000, "done");
+        await second.SendLoopAsync().WaitAsync(TimeSpan.FromSeconds(5), Cancel);
+        Assert.Equal(
+            ["""{"t":"E4","s":4,"op":0,"d":{"n":4}}""", """{"t":"E5","s":5,"op":0,"d":{"n":5}}""",
+             """{"t":"E6","s":6,"op":0,"d":{"n":6}}""", """{"t":"E7","s":7,"op":0,"d":{"n":7}}""",
+             """{"t":"RESUMED","s":8,"op":0,"d":{}}"""],
+            socket.Sent);
+
+        // RESUMED is one body for every session: once it has left the log it is logged afresh, and
+        // a resume that has to replay it finds it under its new number.
+        for (var i = 0; i < 10; i++)
+            other.Dispatch("ELSEWHERE", "{}"u8.ToArray());
+        await using var third = new GatewayConnection(new FakeSocket(stuck: false), zlibStream: false, queueCapacity: 64, TimeProvider.System);
+        Assert.Equal(ResumeOutcome.Resumed, session.Resume(third, 8)); // RESUMED is seq 9 now
+        Assert.Equal(ResumeOutcome.Resumed, session.Resume(new GatewayConnection(new FakeSocket(stuck: false), false, 64, TimeProvider.System), 8));
+        // Seq 8, the first RESUMED, went under a number the log has forgotten.
+        Assert.Equal(ResumeOutcome.Gone, session.Resume(new GatewayConnection(new FakeSocket(stuck: false), false, 64, TimeProvider.System), 7));
+    }
+
+    [Fact]
+    public void The_dispatch_log_numbers_a_body_once_and_forgets_the_oldest()
+    {
+        var log = new DispatchLog(4);
+        var shared = new DispatchBody("E", "{}"u8.ToArray());
+        Assert.Equal(1, log.Append(shared));
+        Assert.Equal(1, log.Append(shared));
+        for (var i = 0; i < 3; i++)
+            log.Append(new DispatchBody("F", "{}"u8.ToArray()));
+        Assert.Same(shared, log.Get(1));
+        log.Append(new DispatchBody("F", "{}"u8.ToArray()));
+        Assert.Null(log.Get(1));
+        Assert.Equal(6, log.Append(shared)); // fell out, so logged again
+        Assert.Null(log.Get(0));
+        Assert.Null(log.Get(7));
+        Assert.Throws<ArgumentOutOfRangeException>(() => new DispatchLog(6));
     }
 
     /// <summary>A WebSocket that records what is sent, or whose sends never finish until it is aborted.</summary>

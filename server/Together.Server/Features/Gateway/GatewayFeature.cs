@@ -21,6 +21,7 @@ public static class GatewayFeature
         settings.Validate();
         services.AddSingleton(settings);
         services.AddSingleton<SessionRegistry>();
+        services.AddSingleton(DispatchLog.For(settings));
         services.AddSingleton<GuildStates>();
         services.AddSingleton<PresenceTracker>();
         services.AddSingleton<PresencePublisher>();

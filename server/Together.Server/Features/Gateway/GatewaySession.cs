@@ -15,6 +15,76 @@ public sealed class DispatchBody(string name, byte[] payload)
     public string Name { get; } = name;
 
     public byte[] Payload { get; } = payload;
+
+    /// <summary>Its number in the <see cref="DispatchLog"/>, once a session has sent it (0 before).</summary>
+    internal long LogIndex;
+}
+
+/// <summary>
+/// The bodies sessions have sent lately, numbered in the order they were first sent: what a
+/// session keeps for RESUME is these numbers, not references.
+/// </summary>
+/// <remarks>
+/// Why not references: a session's replay buffer lives long (the old generation) and every new
+/// body is young, so storing one reference per recipient marks a card of the GC's card table in
+/// 500 buffers per message, and every gen0 collection then scans all of those cards until a gen1
+/// collection has promoted the bodies. On the fan-out benchmark that made each gen0 pause 9–14 ms
+/// instead of 2–3 (docs/performance.md, sixth round). Numbers are plain integers: no write barrier.
+/// The log holds the references, one write per body instead of one per recipient.
+/// </remarks>
+public sealed class DispatchLog
+{
+    private readonly DispatchBody?[] _bodies;
+    private readonly long _mask;
+    private readonly Lock _gate = new();
+    private long _last;
+
+    /// <param name="capacity">How many bodies back a resume can reach; a power of two.</param>
+    public DispatchLog(int capacity) : this(capacity, 0)
+    {
+    }
+
+    /// <summary>Numbering after <paramref name="startAfter"/> (tests: sessions keep 32 bits of a number, across the wrap).</summary>
+    internal DispatchLog(int capacity, long startAfter)
+    {
+        _last = startAfter;
+        if (capacity < 1 || (capacity & (capacity - 1)) != 0)
+            throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "Must be a power of two.");
+        _bodies = new DispatchBody?[capacity];
+        _mask = capacity - 1;
+    }
+
+    /// <summary>Room for every session's buffer and as many bodies again that went only to other sessions.</summary>
+    public static DispatchLog For(GatewaySettings settings) =>
+        new((int)System.Numerics.BitOperations.RoundUpToPowerOf2((uint)settings.ReplayBufferSize * 2));
+
+    /// <summary>The body's number, logging it first when it is new here (or fell out of the log: a shared body such as RESUMED).</summary>
+    public long Append(DispatchBody body)
+    {
+        var index = Volatile.Read(ref body.LogIndex);
+        if (index != 0 && index > Volatile.Read(ref _last) - _bodies.Length)
+            return index;
+        lock (_gate)
+        {
+            index = body.LogIndex;
+            if (index != 0 && index > _last - _bodies.Length)
+                return index;
+            index = ++_last;
+            _bodies[index & _mask] = body;
+            Volatile.Write(ref body.LogIndex, index);
+            return index;
+        }
+    }
+
+    /// <summary>The newest number given out.</summary>
+    public long Last => Volatile.Read(ref _last);
+
+    /// <summary>The body logged as <paramref name="index"/>, unless newer ones have taken its place.</summary>
+    public DispatchBody? Get(long index)
+    {
+        lock (_gate)
+            return index > 0 && index <= _last && index > _last - _bodies.Length ? _bodies[index & _mask] : null;
+    }
 }
 
 public enum ResumeOutcome
@@ -34,18 +104,21 @@ public enum ResumeOutcome
 public sealed class GatewaySession
 {
     private readonly object _gate = new();
-    // The last dispatches, oldest at _replayStart; their numbers run up to _seq without gaps, so
-    // only the bodies are kept (8 bytes a slot instead of 24: 500 full sessions hold 8 MB, not 25).
-    // The array grows by doubling up to the limit, so a quiet session stays small.
-    private DispatchBody[] _replay;
+    private readonly DispatchLog _log;
+    // The last dispatches, oldest at _replayStart; their sequence numbers run up to _seq without
+    // gaps, so only their bodies' numbers in the log are kept, and of those only the low 32 bits
+    // (4 bytes a slot: 500 full sessions hold 4 MB). The array grows by doubling up to the limit,
+    // so a quiet session stays small.
+    private uint[] _replay;
     private int _replayStart;
     private int _replayCount;
     private readonly int _replayLimit;
     private List<DispatchBody>? _pending = [];
     private int _seq;
 
-    public GatewaySession(long userId, long authSessionId, Intents intents, int shardId, int shardCount, int replayLimit)
+    public GatewaySession(long userId, long authSessionId, Intents intents, int shardId, int shardCount, int replayLimit, DispatchLog log)
     {
+        _log = log;
         UserId = userId;
         AuthSessionId = authSessionId;
         Intents = intents;
@@ -53,7 +126,7 @@ public sealed class GatewaySession
         ShardCount = shardCount;
         ArgumentOutOfRangeException.ThrowIfLessThan(replayLimit, 1);
         _replayLimit = replayLimit;
-        _replay = new DispatchBody[Math.Min(16, replayLimit)];
+        _replay = new uint[Math.Min(16, replayLimit)];
         Id = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16));
     }
 
@@ -133,14 +206,16 @@ public sealed class GatewaySession
             // Everything after lastSeq must still be in the buffer.
             if (lastSeq < oldest - 1)
                 return ResumeOutcome.Gone;
+            // ... and its body still in the log.
+            var missed = new DispatchBody[_seq - lastSeq];
+            for (var seq = lastSeq + 1; seq <= _seq; seq++)
+                if ((missed[seq - lastSeq - 1] = Logged(_replay[(_replayStart + seq - oldest) % _replay.Length])!) is null)
+                    return ResumeOutcome.Gone;
             Connection?.Close(CloseCode.UnknownError, "Session resumed elsewhere.");
             Connection = connection;
             DetachedAt = null;
-            for (var seq = lastSeq + 1; seq <= _seq; seq++)
-            {
-                var body = _replay[(_replayStart + seq - oldest) % _replay.Length];
-                connection.EnqueueReplay(new SentDispatch(seq, body.Name, body.Payload));
-            }
+            for (var i = 0; i < missed.Length; i++)
+                connection.EnqueueReplay(new SentDispatch(lastSeq + 1 + i, missed[i].Name, missed[i].Payload));
             Send(Resumed);
             return ResumeOutcome.Resumed;
         }
@@ -176,11 +251,15 @@ public sealed class GatewaySession
         Connection?.EnqueueDispatch(new SentDispatch(_seq, body.Name, body.Payload));
     }
 
+    /// <summary>The body whose log number ends in these 32 bits: the newest such number not above the log's last.</summary>
+    private DispatchBody? Logged(uint low) => _log.Get(_log.Last - (uint)((uint)_log.Last - low));
+
     private void Remember(DispatchBody body)
     {
+        var number = (uint)_log.Append(body);
         if (_replayCount == _replay.Length && _replay.Length < _replayLimit)
         {
-            var grown = new DispatchBody[Math.Min(_replay.Length * 2, _replayLimit)];
+            var grown = new uint[Math.Min(_replay.Length * 2, _replayLimit)];
             for (var i = 0; i < _replayCount; i++)
                 grown[i] = _replay[(_replayStart + i) % _replay.Length];
             _replay = grown;
@@ -189,12 +268,12 @@ public sealed class GatewaySession
         if (_replayCount == _replay.Length)
         {
             // Full at the limit: the oldest makes room.
-            _replay[_replayStart] = body;
+            _replay[_replayStart] = number;
             _replayStart = (_replayStart + 1) % _replay.Length;
         }
         else
         {
-            _replay[(_replayStart + _replayCount) % _replay.Length] = body;
+            _replay[(_replayStart + _replayCount) % _replay.Length] = number;
             _replayCount++;
         }
     }

@@ -22,8 +22,9 @@ public sealed class GatewaySettings
     public TimeSpan IdentifyTimeout { get; set; } = TimeSpan.FromSeconds(45);
 
     /// <summary>
-    /// Dispatches kept per session for RESUME (8 bytes each, payloads shared with every other
-    /// session: 500 sessions × 2048 is about 8 MB at worst). It must cover what a client cut off
+    /// Dispatches kept per session for RESUME (4 bytes each, a number in the shared
+    /// <see cref="DispatchLog"/>, which holds twice as many bodies: 500 sessions × 2048 is about
+    /// 4 MB at worst). It must cover what a client cut off
     /// for reading too slowly can have missed: its full outgoing queue plus what was already in the
     /// socket buffers (<see cref="InFlightMargin"/>), or such a client could never resume.
     /// </summary>

@@ -15,7 +15,8 @@ public sealed class Identify(
     PresencePublisher presencePublisher,
     GuildStates guilds,
     IServiceScopeFactory scopes,
-    GatewaySettings settings) : IOpHandler
+    GatewaySettings settings,
+    DispatchLog log) : IOpHandler
 {
     public int Op => Gateway.Op.Identify;
 
@@ -60,7 +61,7 @@ public sealed class Identify(
         }
         var status = payload.Presence?.Status;
         var userId = identity.Value.UserId.Value;
-        var session = new GatewaySession(userId, identity.Value.SessionId, (Intents)rawIntents, shardId, shardCount, settings.ReplayBufferSize);
+        var session = new GatewaySession(userId, identity.Value.SessionId, (Intents)rawIntents, shardId, shardCount, settings.ReplayBufferSize, log);
         var threshold = Math.Clamp(payload.LargeThreshold ?? 50, 50, settings.MaxLargeThreshold);
 
         await using var scope = scopes.CreateAsyncScope();
