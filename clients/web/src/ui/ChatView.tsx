@@ -35,7 +35,6 @@ export function mentionNames(data: ServerData, guildId: string): MentionNames {
   };
 }
 
-/** A request to show one message (a search result); `n` tells repeated clicks on the same one apart. */
 type Anchor = { top: number; atBottom: boolean; firstKey: string | null; firstAt: number };
 
 /** Where an element sits in a scroller's content, independent of how far it is scrolled. */
@@ -54,6 +53,7 @@ function place(scroller: HTMLElement, newestLoaded: boolean): Anchor {
   };
 }
 
+/** A request to show one message (a search result); `n` tells repeated clicks on the same one apart. */
 export type JumpTarget = { id: string; n: number };
 
 export function ChatView({ channel, guildId, drafts, jumpTo }: { channel: Channel; guildId: string; drafts: Map<string, string>; jumpTo?: JumpTarget | null }) {

@@ -47,11 +47,11 @@ public sealed class DispatchLog
     /// <summary>Numbering after <paramref name="startAfter"/> (tests: sessions keep 32 bits of a number, across the wrap).</summary>
     internal DispatchLog(int capacity, long startAfter)
     {
-        _last = startAfter;
         if (capacity < 1 || (capacity & (capacity - 1)) != 0)
             throw new ArgumentOutOfRangeException(nameof(capacity), capacity, "Must be a power of two.");
         _bodies = new DispatchBody?[capacity];
         _mask = capacity - 1;
+        _last = startAfter;
     }
 
     /// <summary>Room for every session's buffer and as many bodies again that went only to other sessions.</summary>
@@ -208,9 +208,12 @@ public sealed class GatewaySession
                 return ResumeOutcome.Gone;
             // ... and its body still in the log.
             var missed = new DispatchBody[_seq - lastSeq];
-            for (var seq = lastSeq + 1; seq <= _seq; seq++)
-                if ((missed[seq - lastSeq - 1] = Logged(_replay[(_replayStart + seq - oldest) % _replay.Length])!) is null)
+            for (var i = 0; i < missed.Length; i++)
+            {
+                if (Logged(_replay[(_replayStart + lastSeq + 1 + i - oldest) % _replay.Length]) is not { } body)
                     return ResumeOutcome.Gone;
+                missed[i] = body;
+            }
             Connection?.Close(CloseCode.UnknownError, "Session resumed elsewhere.");
             Connection = connection;
             DetachedAt = null;
@@ -252,7 +255,11 @@ public sealed class GatewaySession
     }
 
     /// <summary>The body whose log number ends in these 32 bits: the newest such number not above the log's last.</summary>
-    private DispatchBody? Logged(uint low) => _log.Get(_log.Last - (uint)((uint)_log.Last - low));
+    private DispatchBody? Logged(uint low)
+    {
+        var last = _log.Last;
+        return _log.Get(last - (uint)((uint)last - low));
+    }
 
     private void Remember(DispatchBody body)
     {
