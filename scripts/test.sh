@@ -96,5 +96,22 @@ else
   failed=$((failed + 1))
 fi
 
+# CI keeps only the tail of this output: name every failure again just above the summary.
+if [ "$failed" -ne 0 ]; then
+  echo "== failures"
+  for xml in "$results"/*.xml; do
+    [ -f "$xml" ] || continue
+    perl -0777 -ne '
+      my %e = (quot => "\x22", apos => "\x27", lt => "<", gt => ">", amp => "&");
+      while (/<test [^>]*?name="([^"]*)"[^>]*?result="Fail".*?<message>(.*?)<\/message>/sg) {
+        my ($n, $m) = ($1, $2);
+        s/&(quot|apos|lt|gt|amp);/$e{$1}/g for $n, $m;
+        my @l = grep { length } split /\n/, $m;
+        print "FAIL $n\n", map({ "  $_\n" } @l[0 .. ($#l < 5 ? $#l : 5)]);
+      }' "$xml"
+  done
+  grep -E '^(not ok|[[:space:]]*(FAIL|×|✗) )' "$results/clients.log" 2>/dev/null | head -n 20
+fi
+
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ]
