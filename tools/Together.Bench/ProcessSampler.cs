@@ -198,7 +198,8 @@ internal sealed class ProcessSampler : IAsyncDisposable
     /// <summary>
     /// RSS and its parts: anonymous memory (the GC heap and native allocations: what the server's
     /// own code controls), file-backed pages (the runtime's and the assemblies' code, shared and
-    /// clean) and shared memory (with W^X on, JIT-compiled code lives in a memfd mapping).
+    /// clean) and shared memory (with W^X on, the runtime's executable memory lives in a memfd mapping:
+    /// type data, stubs and JIT-compiled code).
     /// </summary>
     private static (long Rss, long Anon, long File, long Shmem) ReadMemory(int? pid)
     {

@@ -105,7 +105,7 @@ internal static class Report
 
     private static string Resources(ResourceWindow? x) => x is null ? "" :
         $"  | resources        | server CPU {x.ServerCpuPercent} % · database CPU {x.DatabaseCpuPercent} % · bench CPU {x.ClientCpuPercent} % · other processes {x.OtherCpuPercent} % (of which hypervisor steal {x.StealPercent} %) · machine {x.MachineCpuPercent} % (of one core; 2 cores = 200 %) · server RSS steady {x.ServerRssSteadyMb} MB, peak {x.ServerRssPeakMb} MB in the window, {x.ServerRssLifetimePeakMb} MB process peak (VmHWM)\n"
-        + $"  | server memory    | steady RSS = anonymous {x.ServerRssAnonMb} MB (GC heap and native allocations) + file-backed {x.ServerRssFileMb} MB (runtime and assembly code) + shared {x.ServerRssShmemMb} MB (JIT-compiled code, W^X double mapping)\n";
+        + $"  | server memory    | steady RSS = anonymous {x.ServerRssAnonMb} MB (GC heap and native allocations) + file-backed {x.ServerRssFileMb} MB (runtime and assembly code) + shared {x.ServerRssShmemMb} MB (the runtime's executable memory under W^X: type data, stubs, JIT-compiled code)\n";
 
     public static async Task<string> WriteAsync(string path, object result, CancellationToken cancellationToken)
     {
