@@ -103,8 +103,9 @@ if [ "$failed" -ne 0 ]; then
     [ -f "$xml" ] || continue
     perl -0777 -ne '
       my %e = (quot => "\x22", apos => "\x27", lt => "<", gt => ">", amp => "&");
-      while (/<test [^>]*?name="([^"]*)"[^>]*?result="Fail".*?<message>(.*?)<\/message>/sg) {
-        my ($n, $m) = ($1, $2);
+      while (/<test [^>]*?name="([^"]*)"[^>]*?result="Fail"((?:(?!<test ).)*)/sg) {
+        my ($n, $body) = ($1, $2);
+        my $m = $body =~ /<message>(.*?)<\/message>/s ? $1 : "";
         s/&(quot|apos|lt|gt|amp);/$e{$1}/g for $n, $m;
         my @l = grep { length } split /\n/, $m;
         print "FAIL $n\n", map({ "  $_\n" } @l[0 .. ($#l < 5 ? $#l : 5)]);
