@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using Together.Data;
 using Together.Server.Features.Gateway;
@@ -15,6 +16,7 @@ public abstract class GatewayResumeTests(DatabaseProvider provider) : CommunityT
     protected override IDictionary<string, string?> Settings => new Dictionary<string, string?>
     {
         ["Gateway:OutgoingQueueSize"] = "32",
+        ["Gateway:DrainTimeout"] = "00:00:01",
     };
 
     private async Task<string> SayAsync(string content) =>
@@ -89,6 +91,32 @@ public abstract class GatewayResumeTests(DatabaseProvider provider) : CommunityT
         lock (seenByBob)
             seen = [.. seenByBob];
         Assert.Equal(posted, seen.Concat(replayed.Where(f => f.T == "MESSAGE_CREATE").Select(f => f.D.GetProperty("id").GetString()!)));
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_without_hanging_up_is_cut_off_after_the_drain_timeout()
+    {
+        await SetUpCommunityAsync();
+        await using var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token, receiveBuffer: 4096);
+        var connection = Server.Services.GetRequiredService<SessionRegistry>().Find(bob.SessionId!)!.Connection!;
+        var gateway = Server.Services.GetRequiredService<GatewayServer>();
+        bob.PauseReading();
+        var padding = new string('x', 1900);
+        for (var i = 0; !connection.IsClosed; i++)
+        {
+            Assert.True(i < 3000, "the slow connection was never cut off");
+            await SayAsync($"{i} {padding}");
+        }
+
+        // A send is stuck on bob's full socket and he never hangs up. After the drain timeout
+        // (1 s here) the server cuts the connection, which must fail that send at once: the
+        // connection only counts as gone once its send has let go (or after 5 more seconds).
+        var cut = Stopwatch.StartNew();
+        while (gateway.Connections.Contains(connection))
+        {
+            Assert.True(cut.Elapsed < TimeSpan.FromSeconds(4), "the connection outlived its drain timeout: its stuck send was not released");
+            await Task.Delay(50, Cancel);
+        }
     }
 
     [Fact]

@@ -68,6 +68,9 @@ public sealed class GatewayConnection : IAsyncDisposable
     /// </summary>
     public TimeSpan DrainTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
+    /// <summary>How long a send pending at the cut may take to fail; it should at once.</summary>
+    private static readonly TimeSpan SendReleaseTimeout = TimeSpan.FromSeconds(5);
+
     /// <summary>Cuts the underlying connection (the HTTP connection's abort); by default the WebSocket's own.</summary>
     public Action? AbortConnection { get; init; }
 
@@ -212,6 +215,9 @@ public sealed class GatewayConnection : IAsyncDisposable
             catch (TimeoutException)
             {
                 (AbortConnection ?? _socket.Abort)();
+                // The abort fails the pending send (which has no cancellation token of its own):
+                // the connection is not over until that send has let go of its frame.
+                await _sendsDone.Task.WaitAsync(SendReleaseTimeout, _time).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
                 return;
             }
             if (CloseStatus is { } status && _socket.State is WebSocketState.Open or WebSocketState.CloseReceived)
@@ -238,10 +244,14 @@ public sealed class GatewayConnection : IAsyncDisposable
         var buffer = ArrayPool<byte>.Shared.Rent(frame.Payload.Length + (frame.Name?.Length ?? 4) + 64);
         try
         {
+            // No cancellation token: with one, ManagedWebSocket takes its slow path for every frame
+            // (an async state machine and a token registration, 2-3 % of the server's CPU under the
+            // fan-out benchmark). A send that cannot finish is ended by aborting the connection
+            // (the drain timeout in SendLoopAsync, or the peer going away), which fails it.
             var length = Write(frame, buffer);
             if (_zlib is null)
             {
-                await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, true, _closing.Token);
+                await _socket.SendAsync(buffer.AsMemory(0, length), WebSocketMessageType.Text, true, CancellationToken.None);
                 return;
             }
             // zlib-stream: one deflate stream for the whole connection; each message ends with a
@@ -249,7 +259,7 @@ public sealed class GatewayConnection : IAsyncDisposable
             _zlibBuffer!.SetLength(0);
             _zlib.Write(buffer, 0, length);
             _zlib.Flush();
-            await _socket.SendAsync(_zlibBuffer.GetBuffer().AsMemory(0, (int)_zlibBuffer.Length), WebSocketMessageType.Binary, true, _closing.Token);
+            await _socket.SendAsync(_zlibBuffer.GetBuffer().AsMemory(0, (int)_zlibBuffer.Length), WebSocketMessageType.Binary, true, CancellationToken.None);
         }
         finally
         {

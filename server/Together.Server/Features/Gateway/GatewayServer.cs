@@ -38,6 +38,7 @@ public sealed class GatewayServer(
         {
             ResumeUrl = resumeUrl,
             AbortConnection = abortConnection,
+            DrainTimeout = settings.DrainTimeout,
         };
         _connections[connection] = 0;
         var sending = connection.SendLoopAsync();

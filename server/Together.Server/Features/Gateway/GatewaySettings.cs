@@ -30,6 +30,9 @@ public sealed class GatewaySettings
     /// </summary>
     public int ReplayBufferSize { get; set; } = 2_048;
 
+    /// <summary>How long frames queued at close may take to leave before the connection is cut (<see cref="GatewayConnection.DrainTimeout"/>).</summary>
+    public TimeSpan DrainTimeout { get; set; } = TimeSpan.FromSeconds(10);
+
     /// <summary>Frames queued for one socket before the connection is dropped as too slow (4000, resumable).</summary>
     public int OutgoingQueueSize { get; set; } = 1_024;
 
@@ -44,6 +47,8 @@ public sealed class GatewaySettings
     {
         if (ResumeWindow < TimeSpan.FromMinutes(2))
             throw new InvalidOperationException("Gateway:ResumeWindow must be at least two minutes.");
+        if (DrainTimeout <= TimeSpan.Zero)
+            throw new InvalidOperationException("Gateway:DrainTimeout must be positive.");
         if (OutgoingQueueSize < 1)
             throw new InvalidOperationException("Gateway:OutgoingQueueSize must be at least 1.");
         if (ReplayBufferSize < OutgoingQueueSize + InFlightMargin)
