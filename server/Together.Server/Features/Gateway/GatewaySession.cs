@@ -115,6 +115,7 @@ public sealed class GatewaySession
     private readonly int _replayLimit;
     private List<DispatchBody>? _pending = [];
     private int _seq;
+    private bool _mayHoldVoiceState;
 
     public GatewaySession(long userId, long authSessionId, Intents intents, int shardId, int shardCount, int replayLimit, DispatchLog log)
     {
@@ -150,6 +151,17 @@ public sealed class GatewaySession
 
     /// <summary>Ended because it may have missed events; its connection's end announces nothing.</summary>
     public bool Invalidated { get; set; }
+
+    /// <summary>
+    /// Set (and never cleared) before this session's first voice join writes its state: a
+    /// session that never joined voice has no state to clear when it ends, and ending 500 of
+    /// them after a restart should not cost 500 queries.
+    /// </summary>
+    public bool MayHoldVoiceState
+    {
+        get => Volatile.Read(ref _mayHoldVoiceState);
+        set => Volatile.Write(ref _mayHoldVoiceState, value);
+    }
 
     public string Status { get; set; } = "online";
 

@@ -59,6 +59,8 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
     public async Task<bool> UpdateAsync(GatewaySession session, long guildId, long? channelId, bool selfMute, bool selfDeaf, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(session);
+        if (channelId is not null)
+            session.MayHoldVoiceState = true;
         await using var scope = scopes.CreateAsyncScope();
         var db = scope.ServiceProvider.GetRequiredService<TogetherDb>();
         var access = scope.ServiceProvider.GetRequiredService<GuildAccess>();
@@ -170,6 +172,8 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
     public async Task SessionEndedAsync(GatewaySession session)
     {
         ArgumentNullException.ThrowIfNull(session);
+        if (!session.MayHoldVoiceState)
+            return;
         try
         {
             await using var scope = scopes.CreateAsyncScope();
