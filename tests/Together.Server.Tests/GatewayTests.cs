@@ -1,3 +1,4 @@
+using System.Net.WebSockets;
 using Microsoft.Extensions.DependencyInjection;
 using Together.Data;
 using Together.Server.Features.Gateway;
@@ -395,6 +396,7 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
         var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
         var sessionId = bob.SessionId;
         await bob.CloseAsync();
+        Assert.Equal(1000, bob.CloseCode); // the server answers with the client's code
         await bob.DisposeAsync();
         await Task.Delay(200, Cancel);
 
@@ -402,6 +404,22 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
         await back.NextAsync(f => f.Op == 10);
         await back.SendAsync(new { op = 6, d = new { token = Bob.Token, session_id = sessionId, seq = 2 } });
         await back.NextAsync(f => f.Op == 9);
+    }
+
+    [Fact]
+    public async Task A_close_with_an_application_code_is_answered_with_it_and_leaves_the_session_resumable()
+    {
+        await SetUpCommunityAsync();
+        var bob = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+        var (sessionId, seq) = (bob.SessionId, bob.LastSeq!.Value);
+        await bob.CloseAsync((WebSocketCloseStatus)4100);
+        Assert.Equal(4100, bob.CloseCode);
+        await bob.DisposeAsync();
+
+        await using var back = await GatewayClient.ConnectAsync(Server);
+        await back.NextAsync(f => f.Op == 10);
+        await back.SendAsync(new { op = 6, d = new { token = Bob.Token, session_id = sessionId, seq } });
+        await back.DispatchAsync("RESUMED");
     }
 
     [Fact]

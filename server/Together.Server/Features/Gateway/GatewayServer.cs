@@ -58,6 +58,10 @@ public sealed class GatewayServer(
                 if (document is null)
                 {
                     cleanClientClose = socket.CloseStatus is WebSocketCloseStatus.NormalClosure or WebSocketCloseStatus.EndpointUnavailable;
+                    // A close the peer started is answered with its own code (RFC 6455, 5.5.1), not
+                    // with the 4000 of a connection lost (ignored when we closed first).
+                    if (socket.CloseStatus is { } peerStatus && EchoableCloseCode((int)peerStatus) is var echo)
+                        connection.Close(echo, echo == (int)WebSocketCloseStatus.Empty ? "" : socket.CloseStatusDescription ?? "");
                     break;
                 }
                 if (!connection.CountFrame())
@@ -108,6 +112,10 @@ public sealed class GatewayServer(
             Ended(connection, cleanClientClose);
         }
     }
+
+    // Codes a close frame may carry (RFC 6455, 7.4); anything else (1005, "no code") gets an empty close.
+    private static int EchoableCloseCode(int code) =>
+        code is (>= 1000 and <= 1003) or (>= 1007 and <= 1014) or (>= 3000 and <= 4999) ? code : (int)WebSocketCloseStatus.Empty;
 
     /// <summary>
     /// A client that closes with 1000 or 1001 ends its session (Discord's rule); any other end
