@@ -188,8 +188,10 @@ public sealed class VoiceStateService(IServiceScopeFactory scopes, IEventBus eve
                 events.Publish(LeaveEvent(state));
             }
         }
-        catch (Exception ex) when (ex is DbUpdateException or InvalidOperationException or TimeoutException)
+        catch (Exception ex)
         {
+            // Nobody awaits this (a session's end does not wait for the database): whatever went
+            // wrong, a driver error included, is logged here or it would go unobserved.
             logger.LogWarning(ex, "Could not clear the voice states of session {Session}", session.Id);
         }
     }
