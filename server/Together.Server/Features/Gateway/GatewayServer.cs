@@ -60,8 +60,11 @@ public sealed class GatewayServer(
                     cleanClientClose = socket.CloseStatus is WebSocketCloseStatus.NormalClosure or WebSocketCloseStatus.EndpointUnavailable;
                     // A close the peer started is answered with its own code (RFC 6455, 5.5.1), not
                     // with the 4000 of a connection lost (ignored when we closed first).
-                    if (socket.CloseStatus is { } peerStatus && EchoableCloseCode((int)peerStatus) is var echo)
+                    if (socket.CloseStatus is { } peerStatus)
+                    {
+                        var echo = EchoableCloseCode((int)peerStatus);
                         connection.Close(echo, echo == (int)WebSocketCloseStatus.Empty ? "" : socket.CloseStatusDescription ?? "");
+                    }
                     break;
                 }
                 if (!connection.CountFrame())
