@@ -7,7 +7,7 @@ namespace Together.Bench;
 internal sealed record FanoutStep(
     double TargetRate, double AchievedSendRate, int Members, int Senders, double WarmupSeconds, double MeasuredSeconds,
     int MessagesMeasured, int HttpErrors, long ExpectedDeliveries, long Delivered, long Lost, long Duplicates,
-    double DeliveriesPerSecond, Summary DeliveryLatencyMs, Summary PostLatencyMs, Summary FirstDeliveryMs, Summary FanoutSpreadMs, ResourceWindow? Resources,
+    double DeliveriesPerSecond, Summary DeliveryLatencyMs, Summary ReadLatencyMs, long UnstampedReads, Summary PostLatencyMs, Summary FirstDeliveryMs, Summary FanoutSpreadMs, ResourceWindow? Resources,
     int ConnectionsClosed, bool Passed, string Verdict);
 
 internal sealed record FanoutResult(
@@ -18,7 +18,9 @@ internal sealed record FanoutResult(
 /// Fan-out: N members of one guild on the gateway, S of them post to #general over REST at a total
 /// rate R (open loop: message k is due at k/R whatever happened before). A delivery's latency runs
 /// from just before the sender's POST to the moment a recipient's socket has the MESSAGE_CREATE
-/// with that nonce; every member (the sender too) must get every message.
+/// with that nonce (the kernel's arrival stamp, <see cref="ArrivalStampedStream"/>); the same to
+/// the moment the client had read it is reported next to it. Every member (the sender too) must
+/// get every message.
 /// </summary>
 internal sealed class FanoutScenario : IGatewayListener
 {
@@ -33,6 +35,7 @@ internal sealed class FanoutScenario : IGatewayListener
         public readonly int[] Delivered = new int[count];
         public readonly bool[] Failed = new bool[count];
         public readonly Latencies Delivery = new((int)Math.Min(MaxSamples, (long)Math.Max(1, count - warmupCount) * members));
+        public readonly Latencies Read = new((int)Math.Min(MaxSamples, (long)Math.Max(1, count - warmupCount) * members));
         public readonly Latencies Post = new(Math.Max(1, count));
         // Per message, the first and the last arrival: first − sent is the REST path up to the
         // publish plus one delivery; last − first is how long the fan-out to all members took.
@@ -41,8 +44,9 @@ internal sealed class FanoutScenario : IGatewayListener
         public int HttpErrors;
     }
 
-    public void MessageCreated(GatewayClient client, long nonce, long timestamp)
+    public void MessageCreated(GatewayClient client, long nonce, long arrivedAt, long readAt)
     {
+        var timestamp = arrivedAt;
         var step = _step;
         if (step is null || nonce < step.BaseNonce || nonce >= step.BaseNonce + step.SentAt.Length)
             return;
@@ -50,7 +54,9 @@ internal sealed class FanoutScenario : IGatewayListener
         Interlocked.Increment(ref step.Delivered[i]);
         if (i < step.WarmupCount)
             return;
-        step.Delivery.Add(timestamp - Volatile.Read(ref step.SentAt[i]));
+        var sentAt = Volatile.Read(ref step.SentAt[i]);
+        step.Delivery.Add(timestamp - sentAt);
+        step.Read.Add(readAt - sentAt);
         Interlocked.CompareExchange(ref step.FirstAt[i], timestamp, 0);
         long seen;
         while ((seen = Volatile.Read(ref step.FirstAt[i])) > timestamp && Interlocked.CompareExchange(ref step.FirstAt[i], timestamp, seen) != seen)
@@ -149,6 +155,7 @@ internal sealed class FanoutScenario : IGatewayListener
         for (var k = 0; k < count; k++)
             bodies[k] = ApiClient.MessageBody(Content.Chat(k), (baseNonce + k).ToString(System.Globalization.CultureInfo.InvariantCulture));
         var closedBefore = clients.Count(c => c.Closed is not null);
+        var unstampedBefore = clients.Sum(c => c.UnstampedReads);
         await sampler.WaitForQuietAsync(TimeSpan.FromSeconds(quietWait), cancellationToken);
         _step = step;
         Console.WriteLine($"fanout: {rate:F0} msg/s from {senders.Length} senders to {clients.Length} members: {warmup:F0} s warm-up + {duration:F0} s measured ...");
@@ -240,7 +247,7 @@ internal sealed class FanoutScenario : IGatewayListener
             : achieved < rate * 0.95 ? $"the client sent only {achieved} msg/s"
             : "ok";
         return new FanoutStep(rate, achieved, members, senders.Length, warmup, Math.Round(seconds, 2), measured, httpErrors, expected, delivered, lost, duplicates,
-            Math.Round(delivered / Math.Max(0.001, seconds)), latency, post, first.Summarize(), spread.Summarize(), resources, closed, verdict == "ok", verdict);
+            Math.Round(delivered / Math.Max(0.001, seconds)), latency, step.Read.Summarize(), clients.Sum(c => c.UnstampedReads) - unstampedBefore, post, first.Summarize(), spread.Summarize(), resources, closed, verdict == "ok", verdict);
     }
 
     private static async Task SendOneAsync(ApiClient api, long channelId, Account sender, byte[] body, Step step, int k, CancellationToken cancellationToken)

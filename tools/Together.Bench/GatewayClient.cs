@@ -10,8 +10,11 @@ namespace Together.Bench;
 /// <summary>What a scenario wants to hear from the gateway connections.</summary>
 internal interface IGatewayListener
 {
-    /// <summary>A MESSAGE_CREATE arrived on <paramref name="client"/> at <paramref name="timestamp"/> (Stopwatch ticks); its nonce, or -1.</summary>
-    void MessageCreated(GatewayClient client, long nonce, long timestamp);
+    /// <summary>
+    /// A MESSAGE_CREATE with <paramref name="nonce"/> (or -1) reached <paramref name="client"/>'s socket at
+    /// <paramref name="arrivedAt"/> and was read at <paramref name="readAt"/> (Stopwatch ticks).
+    /// </summary>
+    void MessageCreated(GatewayClient client, long nonce, long arrivedAt, long readAt);
 
     /// <summary>A VOICE_OFFER frame (the whole frame, valid only during the call) arrived on <paramref name="client"/>.</summary>
     void VoiceOffer(GatewayClient client, ReadOnlySpan<byte> frame)
@@ -28,6 +31,8 @@ internal interface IGatewayListener
 internal sealed class GatewayClient : IAsyncDisposable
 {
     private readonly ClientWebSocket _socket = new();
+    private readonly HttpMessageInvoker _connector;
+    private ArrivalStampedStream? _stream;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly Account _account;
     private readonly int _intents;
@@ -45,6 +50,13 @@ internal sealed class GatewayClient : IAsyncDisposable
         _intents = intents;
         _listener = listener;
         _socket.Options.KeepAliveInterval = TimeSpan.Zero;
+        // The upgrade runs over a stream of our own, which learns when each read's bytes arrived.
+        _connector = new HttpMessageInvoker(new SocketsHttpHandler
+        {
+            UseProxy = false,
+            ConnectCallback = async (context, cancellationToken) =>
+                _stream = await ArrivalStampedStream.ConnectAsync(context.DnsEndPoint, cancellationToken),
+        });
     }
 
     public int Index { get; }
@@ -67,6 +79,9 @@ internal sealed class GatewayClient : IAsyncDisposable
     public long Frames;
     public long Bytes;
 
+    /// <summary>Reads the kernel did not stamp (their arrival is taken as their read).</summary>
+    public long UnstampedReads => _stream?.Unstamped ?? 0;
+
     /// <summary>Set when the server closed the connection (close code, reason) or it failed.</summary>
     public string? Closed { get; private set; }
 
@@ -76,7 +91,7 @@ internal sealed class GatewayClient : IAsyncDisposable
     public async Task OpenAsync(Uri gateway, CancellationToken cancellationToken)
     {
         StartedAt = Stopwatch.GetTimestamp();
-        await _socket.ConnectAsync(gateway, cancellationToken);
+        await _socket.ConnectAsync(gateway, _connector, cancellationToken);
         OpenedAt = Stopwatch.GetTimestamp();
         _receiving = Task.Run(() => ReceiveLoopAsync(cancellationToken), CancellationToken.None);
     }
@@ -103,6 +118,9 @@ internal sealed class GatewayClient : IAsyncDisposable
                     length += result.Count;
                 } while (!result.EndOfMessage && result.MessageType != WebSocketMessageType.Close);
                 var now = Stopwatch.GetTimestamp();
+                // The read that completed the frame took its last bytes; they (and the frame)
+                // were on the socket no later than that read's stamp.
+                var arrived = Math.Min(now, _stream?.LastArrival ?? now);
                 if (result.MessageType == WebSocketMessageType.Close)
                 {
                     Closed ??= $"{(int?)_socket.CloseStatus} {_socket.CloseStatusDescription}";
@@ -110,7 +128,7 @@ internal sealed class GatewayClient : IAsyncDisposable
                 }
                 Frames++;
                 Bytes += length;
-                await HandleAsync(buffer.AsMemory(0, length), now, cancellationToken);
+                await HandleAsync(buffer.AsMemory(0, length), arrived, now, cancellationToken);
             }
         }
         catch (Exception ex) when (ex is WebSocketException or OperationCanceledException or ObjectDisposedException)
@@ -127,7 +145,7 @@ internal sealed class GatewayClient : IAsyncDisposable
 
     private enum EventName { Other, MessageCreate, Ready, GuildCreate, VoiceOffer }
 
-    private async ValueTask HandleAsync(ReadOnlyMemory<byte> frame, long now, CancellationToken cancellationToken)
+    private async ValueTask HandleAsync(ReadOnlyMemory<byte> frame, long arrived, long now, CancellationToken cancellationToken)
     {
         var scan = Scan(frame.Span);
         if (scan.Seq >= 0)
@@ -135,7 +153,7 @@ internal sealed class GatewayClient : IAsyncDisposable
         switch (scan.Op)
         {
             case 0 when scan.Event == EventName.MessageCreate:
-                _listener?.MessageCreated(this, scan.Nonce, now);
+                _listener?.MessageCreated(this, scan.Nonce, arrived, now);
                 break;
             case 0 when scan.Event == EventName.VoiceOffer:
                 _listener?.VoiceOffer(this, frame.Span);
@@ -321,6 +339,7 @@ internal sealed class GatewayClient : IAsyncDisposable
         await CloseAsync();
         _socket.Abort();
         _socket.Dispose();
+        _connector.Dispose();
         _sendLock.Dispose();
     }
 }

@@ -101,7 +101,7 @@ internal sealed class VoiceScenario : IGatewayListener
         public long SendEndTicks;
     }
 
-    public void MessageCreated(GatewayClient client, long nonce, long timestamp)
+    public void MessageCreated(GatewayClient client, long nonce, long arrivedAt, long readAt)
     {
     }
 
