@@ -1,5 +1,4 @@
 using System.Net;
-using Microsoft.AspNetCore.DataProtection;
 using Microsoft.AspNetCore.HttpOverrides;
 using Together.Data.Snowflakes;
 
@@ -31,8 +30,6 @@ public static class Core
         });
 
         services.AddSingleton(data);
-        // Authentication pulls in data protection; keep its keys with the rest of the server's state.
-        services.AddDataProtection().PersistKeysToFileSystem(new DirectoryInfo(Path.Combine(data.Path, "keys")));
         services.AddSingleton(TimeProvider.System);
         services.AddSingleton(provider => new SnowflakeGenerator(
             provider.GetRequiredService<TimeProvider>(),

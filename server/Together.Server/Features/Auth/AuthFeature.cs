@@ -15,7 +15,11 @@ public static class AuthFeature
         services.AddSingleton<TokenService>();
         services.AddSingleton<SessionRevocations>();
         services.AddScoped<SessionService>();
-        services.AddAuthentication(TokenAuthenticationHandler.SchemeName)
+        // The core services only: AddAuthentication would also add data protection, whose key ring
+        // (XML, loaded at start-up) nothing here uses: tokens are signed by SigningKeyStore.
+        services.AddAuthenticationCore(options => options.DefaultScheme = TokenAuthenticationHandler.SchemeName);
+        services.AddWebEncoders();
+        new AuthenticationBuilder(services)
             .AddScheme<AuthenticationSchemeOptions, TokenAuthenticationHandler>(TokenAuthenticationHandler.SchemeName, null);
         services.AddAuthorization();
         return services;
