@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Together.Server.Features.Gateway.Handlers;
 using Together.Server.Infrastructure;
@@ -32,15 +33,7 @@ public static class GatewayFeature
         if (string.IsNullOrWhiteSpace(redis))
             services.AddSingleton<IEventBus, InProcessEventBus>();
         else
-        {
-            var options = StackExchange.Redis.ConfigurationOptions.Parse(redis);
-            options.AbortOnConnectFail = false;
-            options.ClientName = "together";
-            services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(_ => StackExchange.Redis.ConnectionMultiplexer.Connect(options));
-            services.AddSingleton<RedisEventBus>();
-            services.AddSingleton<IEventBus>(provider => provider.GetRequiredService<RedisEventBus>());
-            services.AddHostedService(provider => provider.GetRequiredService<RedisEventBus>());
-        }
+            AddRedisEventBus(services, redis);
         services.AddSingleton<GatewayServer>();
         services.AddSingleton<GatewayJanitor>();
         services.AddHostedService(provider => provider.GetRequiredService<GatewayJanitor>());
@@ -51,6 +44,20 @@ public static class GatewayFeature
         services.AddSingleton<IOpHandler, PresenceUpdate>();
         services.AddSingleton<IOpHandler, RequestGuildMembers>();
         return services;
+    }
+
+    // Its own method, never inlined: compiling a method that names Redis's types loads the Redis
+    // client (and its types, ~2 MB) into every server, most of which run without Redis.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private static void AddRedisEventBus(IServiceCollection services, string connectionString)
+    {
+        var options = StackExchange.Redis.ConfigurationOptions.Parse(connectionString);
+        options.AbortOnConnectFail = false;
+        options.ClientName = "together";
+        services.AddSingleton<StackExchange.Redis.IConnectionMultiplexer>(_ => StackExchange.Redis.ConnectionMultiplexer.Connect(options));
+        services.AddSingleton<RedisEventBus>();
+        services.AddSingleton<IEventBus>(provider => provider.GetRequiredService<RedisEventBus>());
+        services.AddHostedService(provider => provider.GetRequiredService<RedisEventBus>());
     }
 
     public static WebApplication MapGateway(this WebApplication app)
