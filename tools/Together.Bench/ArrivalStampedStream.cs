@@ -11,7 +11,8 @@ namespace Together.Bench;
 /// timed to that moment (what the issue asks: "the moment each recipient's socket has the
 /// MESSAGE_CREATE"), so the figure excludes how long this process, on the same two cores as the
 /// server, took to get round to reading it; the read time is kept next to it.
-/// Linux x86-64 only (the struct layouts and option numbers below are that ABI's).
+/// Linux, 64-bit (the struct layouts and option numbers below are that ABI's); elsewhere
+/// <see cref="ConnectAsync"/> returns a plain stream and arrivals are taken as reads.
 /// </summary>
 internal sealed partial class ArrivalStampedStream(Socket socket) : Stream
 {
@@ -30,13 +31,21 @@ internal sealed partial class ArrivalStampedStream(Socket socket) : Stream
     /// <summary>Reads that came without a stamp (then <see cref="LastArrival"/> is the read's own time).</summary>
     public long Unstamped { get; private set; }
 
-    /// <summary>Connects to <paramref name="endPoint"/> and asks the kernel to stamp what arrives.</summary>
-    public static async ValueTask<ArrivalStampedStream> ConnectAsync(System.Net.EndPoint endPoint, CancellationToken cancellationToken)
+    /// <summary>Whether this platform gives arrival stamps.</summary>
+    public static bool Supported { get; } = OperatingSystem.IsLinux() && Environment.Is64BitProcess;
+
+    /// <summary>
+    /// Connects to <paramref name="endPoint"/> and asks the kernel to stamp what arrives: an
+    /// <see cref="ArrivalStampedStream"/> where <see cref="Supported"/>, else a plain stream.
+    /// </summary>
+    public static async ValueTask<Stream> ConnectAsync(System.Net.EndPoint endPoint, CancellationToken cancellationToken)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
         try
         {
             await socket.ConnectAsync(endPoint, cancellationToken);
+            if (!Supported)
+                return new NetworkStream(socket, ownsSocket: true);
             socket.SetRawSocketOption(SolSocket, SoTimestampNs, BitConverter.GetBytes(1));
             return new ArrivalStampedStream(socket);
         }

@@ -55,7 +55,11 @@ internal sealed class GatewayClient : IAsyncDisposable
         {
             UseProxy = false,
             ConnectCallback = async (context, cancellationToken) =>
-                _stream = await ArrivalStampedStream.ConnectAsync(context.DnsEndPoint, cancellationToken),
+            {
+                var stream = await ArrivalStampedStream.ConnectAsync(context.DnsEndPoint, cancellationToken);
+                _stream = stream as ArrivalStampedStream;
+                return stream;
+            },
         });
     }
 

@@ -18,7 +18,7 @@ internal static class Report
         var l = s.DeliveryLatencyMs;
         Console.WriteLine($"""
               rate {s.TargetRate} msg/s (sent {s.AchievedSendRate}/s) · {s.Members} members · {s.Senders} senders · {s.MeasuredSeconds} s measured
-              | delivery latency | p50 {l.P50} ms | p90 {l.P90} ms | p99 {l.P99} ms | p99.9 {l.P999} ms | max {l.Max} ms | n {l.Count} (POST start to the recipient's socket, kernel stamp)
+              | delivery latency | p50 {l.P50} ms | p90 {l.P90} ms | p99 {l.P99} ms | p99.9 {l.P999} ms | max {l.Max} ms | n {l.Count} ({(ArrivalStampedStream.Supported ? "POST start to the recipient's socket, kernel stamp" : "no kernel stamps on this platform: the read time")})
               | read by client   | p50 {s.ReadLatencyMs.P50} ms | p90 {s.ReadLatencyMs.P90} ms | p99 {s.ReadLatencyMs.P99} ms | p99.9 {s.ReadLatencyMs.P999} ms | max {s.ReadLatencyMs.Max} ms (POST start to this tool's read{(s.UnstampedReads > 0 ? $"; {s.UnstampedReads} reads unstamped" : "")})
               | POST latency     | p50 {s.PostLatencyMs.P50} ms | p99 {s.PostLatencyMs.P99} ms | max {s.PostLatencyMs.Max} ms
               | first delivery   | p50 {s.FirstDeliveryMs.P50} ms | p99 {s.FirstDeliveryMs.P99} ms (POST start to the first recipient: the REST path up to the publish)
