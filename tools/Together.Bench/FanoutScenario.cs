@@ -46,7 +46,6 @@ internal sealed class FanoutScenario : IGatewayListener
 
     public void MessageCreated(GatewayClient client, long nonce, long arrivedAt, long readAt)
     {
-        var timestamp = arrivedAt;
         var step = _step;
         if (step is null || nonce < step.BaseNonce || nonce >= step.BaseNonce + step.SentAt.Length)
             return;
@@ -55,15 +54,15 @@ internal sealed class FanoutScenario : IGatewayListener
         if (i < step.WarmupCount)
             return;
         var sentAt = Volatile.Read(ref step.SentAt[i]);
-        step.Delivery.Add(timestamp - sentAt);
+        step.Delivery.Add(arrivedAt - sentAt);
         step.Read.Add(readAt - sentAt);
-        Interlocked.CompareExchange(ref step.FirstAt[i], timestamp, 0);
+        Interlocked.CompareExchange(ref step.FirstAt[i], arrivedAt, 0);
         long seen;
-        while ((seen = Volatile.Read(ref step.FirstAt[i])) > timestamp && Interlocked.CompareExchange(ref step.FirstAt[i], timestamp, seen) != seen)
+        while ((seen = Volatile.Read(ref step.FirstAt[i])) > arrivedAt && Interlocked.CompareExchange(ref step.FirstAt[i], arrivedAt, seen) != seen)
         {
             // Another recipient raced us; retry with its value.
         }
-        while ((seen = Volatile.Read(ref step.LastAt[i])) < timestamp && Interlocked.CompareExchange(ref step.LastAt[i], timestamp, seen) != seen)
+        while ((seen = Volatile.Read(ref step.LastAt[i])) < arrivedAt && Interlocked.CompareExchange(ref step.LastAt[i], arrivedAt, seen) != seen)
         {
             // Likewise.
         }
