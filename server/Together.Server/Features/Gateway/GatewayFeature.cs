@@ -47,7 +47,7 @@ public static class GatewayFeature
     }
 
     // Its own method, never inlined: compiling a method that names Redis's types loads the Redis
-    // client (and its types, ~2 MB) into every server, most of which run without Redis.
+    // client (and its types, ~1.5 MB) into every server, most of which run without Redis.
     [MethodImpl(MethodImplOptions.NoInlining)]
     private static void AddRedisEventBus(IServiceCollection services, string connectionString)
     {
