@@ -25,6 +25,32 @@ public static class DirectInsert
         ArgumentNullException.ThrowIfNull(db);
         ArgumentNullException.ThrowIfNull(entity);
         var statement = Statements.GetOrAdd((db.Model, typeof(T)), static (key, db) => Statement.For(db, key.Item2), db);
+        await ExecuteAsync(db, statement, entity, [], cancellationToken);
+    }
+
+    private static readonly ConcurrentDictionary<(IModel, Type, string), Statement> GuardedStatements = new();
+
+    /// <summary>
+    /// Inserts <paramref name="entity"/> only if <paramref name="condition"/> holds when the row is
+    /// written, checked in the same statement: false (nothing written) when it does not. The
+    /// condition is SQL with <c>{0}</c>, <c>{1}</c>… standing for <paramref name="values"/>.
+    /// PostgreSQL only.
+    /// </summary>
+    public static async Task<bool> InsertIfAsync<T>(this TogetherDb db, T entity, string condition, IReadOnlyList<object> values,
+        CancellationToken cancellationToken) where T : class
+    {
+        ArgumentNullException.ThrowIfNull(db);
+        ArgumentNullException.ThrowIfNull(entity);
+        ArgumentNullException.ThrowIfNull(values);
+        if (!db.Database.IsNpgsql())
+            throw new NotSupportedException("A guarded insert is written for PostgreSQL.");
+        var statement = GuardedStatements.GetOrAdd((db.Model, typeof(T), condition), static (key, db) => Statement.Guarded(db, key.Item2, key.Item3), db);
+        return await ExecuteAsync(db, statement, entity, values, cancellationToken) == 1;
+    }
+
+    private static async Task<int> ExecuteAsync(TogetherDb db, Statement statement, object entity, IReadOnlyList<object> values,
+        CancellationToken cancellationToken)
+    {
         await db.Database.OpenConnectionAsync(cancellationToken);
         try
         {
@@ -33,7 +59,13 @@ public static class DirectInsert
             command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
             foreach (var column in statement.Columns)
                 command.Parameters.Add(column.Mapping.CreateParameter(command, column.ParameterName, column.Property.GetGetter().GetClrValue(entity), column.Property.IsNullable));
-            await command.ExecuteNonQueryAsync(cancellationToken);
+            foreach (var value in values)
+            {
+                var parameter = command.CreateParameter();
+                parameter.Value = value;
+                command.Parameters.Add(parameter);
+            }
+            return await command.ExecuteNonQueryAsync(cancellationToken);
         }
         finally
         {
@@ -68,6 +100,20 @@ public static class DirectInsert
                 ? "$" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)
                 : sql.GenerateParameterNamePlaceholder(c.ParameterName)));
             return new Statement($"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({names}) VALUES ({values})", columns);
+        }
+
+        public static Statement Guarded(TogetherDb db, Type type, string condition)
+        {
+            var plain = For(db, type);
+            // INSERT ... SELECT: a select list does not take its types from the target columns the
+            // way VALUES does, so each parameter is cast to its column's type (EF's mappings send
+            // every parameter typed today; an untyped one would be read as text).
+            var values = string.Join(", ", plain.Columns.Select((c, i) =>
+                "$" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "::" + c.Mapping.StoreType));
+            var guard = string.Format(System.Globalization.CultureInfo.InvariantCulture, condition,
+                Enumerable.Range(plain.Columns.Count + 1, 16).Select(n => (object)("$" + n.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray());
+            var into = plain.Sql[..plain.Sql.IndexOf(" VALUES (", StringComparison.Ordinal)];
+            return new Statement($"{into} SELECT {values} WHERE {guard}", plain.Columns);
         }
     }
 }

@@ -50,4 +50,40 @@ public sealed class DirectInsertTests
         }
         Assert.False(await db.Messages.AnyAsync(m => m.Id == rolledBack.Id, ct));
     }
+
+    [Fact]
+    public async Task A_guarded_insert_writes_every_column_when_its_condition_holds_and_nothing_when_not()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var world = await OwnedGuild.CreateAsync(DatabaseProvider.Postgres, ct);
+        var (db, ids, owner, guild) = (world.Db, world.Ids, world.Owner, world.Guild);
+        var channel = new Channel { Id = ids.Next(), GuildId = guild.Id, Type = ChannelType.GuildText, Name = "c" };
+        db.Channels.Add(channel);
+        await db.SaveChangesAsync(ct);
+        db.ChangeTracker.Clear();
+        const string OwnerIs = "EXISTS (SELECT 1 FROM guilds WHERE id = {0} AND owner_id = {1})";
+
+        // Nulls too: an INSERT ... SELECT types its values from the parameters, not the columns.
+        var sparse = new Message { Id = ids.Next(), ChannelId = channel.Id, GuildId = guild.Id, AuthorId = owner.Id, Content = "plain" };
+        Assert.True(await db.InsertIfAsync(sparse, OwnerIs, [guild.Id, owner.Id], ct));
+        var at = new DateTimeOffset(2026, 11, 26, 10, 30, 15, 123, TimeSpan.Zero);
+        var full = new Message
+        {
+            Id = ids.Next(), ChannelId = channel.Id, GuildId = guild.Id, AuthorId = owner.Id, Type = 19, Content = "gg ünïcödé 🎮",
+            EditedAt = at, DeletedAt = at.AddMinutes(1), ReferencedMessageId = 42, Pinned = true, Tts = true, MentionEveryone = true,
+            MentionUserIds = [owner.Id, long.MaxValue], MentionRoleIds = [guild.Id], Flags = 4, Nonce = "n-1", EmbedsJson = """[{"title":"t"}]""",
+        };
+        Assert.True(await db.InsertIfAsync(full, OwnerIs, [guild.Id, owner.Id], ct));
+        var refused = new Message { Id = ids.Next(), ChannelId = channel.Id, GuildId = guild.Id, AuthorId = owner.Id, Content = "not the owner" };
+        Assert.False(await db.InsertIfAsync(refused, OwnerIs, [guild.Id, owner.Id + 1], ct));
+
+        foreach (var message in new[] { sparse, full })
+        {
+            var read = await db.Messages.AsNoTracking().SingleAsync(m => m.Id == message.Id, ct);
+            foreach (var property in typeof(Message).GetProperties().Where(p => db.Model.FindEntityType(typeof(Message))!.FindProperty(p.Name) is not null))
+                Assert.Equal(property.GetValue(message), property.GetValue(read));
+        }
+        Assert.False(await db.Messages.AnyAsync(m => m.Id == refused.Id, ct));
+        Assert.Equal(full.Id, await db.Channels.Where(c => c.Id == channel.Id).Select(c => c.LastMessageId).SingleAsync(ct));
+    }
 }

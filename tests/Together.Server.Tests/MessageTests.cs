@@ -116,6 +116,55 @@ public abstract class MessageTests(DatabaseProvider provider) : CommunityTest(pr
     }
 
     [Fact]
+    public async Task Member_user_and_role_rows_changed_elsewhere_apply_to_the_next_send()
+    {
+        // On PostgreSQL a member's sends after the first decide their access from memory and let
+        // the INSERT check the rows behind it; each change below is made straight in the database
+        // (another instance, an admin's SQL) and must count for the very next send.
+        await SetUpCommunityAsync();
+        var guild = long.Parse(GuildId, CultureInfo.InvariantCulture);
+        var bob = long.Parse(Bob.UserId, CultureInfo.InvariantCulture);
+        var speakers = await CreateRoleAsync("speakers", ((long)Permissions.SendMessages).ToString(CultureInfo.InvariantCulture));
+        await GiveRoleAsync(Bob.UserId, speakers);
+        await (await AliceHttp.PatchJsonAsync($"guilds/{GuildId}/roles/{guild}", new { permissions = ((long)Permissions.ViewChannel).ToString(CultureInfo.InvariantCulture) })).ExpectAsync(HttpStatusCode.OK);
+        await SayAsync(BobHttp, "one");
+        await SayAsync(BobHttp, "two");
+
+        await using (var db = Server.Database.OpenContext())
+            await db.MemberRoles.Where(r => r.UserId == bob).ExecuteDeleteAsync(Cancel);
+        await Error(await BobHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "no role" }), HttpStatusCode.Forbidden, 50013);
+        await using (var db = Server.Database.OpenContext())
+        {
+            db.MemberRoles.Add(new Together.Data.Entities.MemberRole { GuildId = guild, UserId = bob, RoleId = long.Parse(speakers, CultureInfo.InvariantCulture) });
+            await db.SaveChangesAsync(Cancel);
+        }
+        await SayAsync(BobHttp, "role back");
+        await SayAsync(BobHttp, "and again");
+
+        await using (var db = Server.Database.OpenContext())
+            await db.Users.Where(u => u.Id == bob).ExecuteUpdateAsync(u => u.SetProperty(x => x.Username, "robert"), Cancel);
+        var renamed = await SendAsync(BobHttp, new { content = "new name" });
+        Assert.Equal("robert", renamed.GetProperty("author").GetProperty("username").GetString());
+
+        await using (var db = Server.Database.OpenContext())
+            await db.GuildMembers.Where(m => m.UserId == bob && m.GuildId == guild)
+                .ExecuteUpdateAsync(m => m.SetProperty(x => x.CommunicationDisabledUntil, DateTimeOffset.UtcNow.AddMinutes(10)), Cancel);
+        await Error(await BobHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "timed out" }), HttpStatusCode.Forbidden, 50013);
+        await using (var db = Server.Database.OpenContext())
+            await db.GuildMembers.Where(m => m.UserId == bob && m.GuildId == guild)
+                .ExecuteUpdateAsync(m => m.SetProperty(x => x.CommunicationDisabledUntil, (DateTimeOffset?)null), Cancel);
+        await SayAsync(BobHttp, "free");
+        await SayAsync(BobHttp, "free again");
+
+        await using (var db = Server.Database.OpenContext())
+            await db.GuildMembers.Where(m => m.UserId == bob && m.GuildId == guild).ExecuteDeleteAsync(Cancel);
+        await Error(await BobHttp.PostJsonAsync($"channels/{GeneralId}/messages", new { content = "gone" }), HttpStatusCode.Forbidden, 50001);
+
+        var contents = (await Get(AliceHttp, $"channels/{GeneralId}/messages")).EnumerateArray().Select(m => m.GetProperty("content").GetString()).ToList();
+        Assert.Equal(["free again", "free", "new name", "and again", "role back", "two", "one"], contents);
+    }
+
+    [Fact]
     public async Task Sending_needs_send_messages_and_a_timeout_takes_it_away()
     {
         await SetUpCommunityAsync();

@@ -82,90 +82,136 @@ public static class MessageEndpoints
     {
         ArgumentNullException.ThrowIfNull(request);
         ArgumentNullException.ThrowIfNull(uploads);
-        var (channel, member, permissions) = await access.ChannelAsync(channelId, me.Id, cancellationToken);
-        if (channel.Type != ChannelType.GuildText)
-            throw ApiException.BadRequest(ApiErrors.CannotSendInNonTextChannel, "Cannot send messages in a non-text channel");
-        if ((permissions & P.SendMessages) == 0)
-            throw ApiException.MissingPermissions();
-
-        // Files arrive only after the checks above; the set deletes whatever is not stored.
-        using var upload = await uploads.ReadMessageAsync(request, (permissions & P.AttachFiles) != 0, cancellationToken);
-        var body = upload.Payload;
-        var errors = new FormErrors();
-        var content = body.Content ?? "";
-        var nonce = ReadNonce(body.Nonce, errors);
-        var files = uploads.Describe(upload, errors);
-        if (string.IsNullOrWhiteSpace(content) && upload.Files.Count == 0)
-            throw ApiException.BadRequest(50006, "Cannot send an empty message");
-        if (content.Length > MaxContentLength)
-            errors.Add("content", "BASE_TYPE_MAX_LENGTH", $"Must be {MaxContentLength} or fewer in length.");
-        if (errors.Any)
-            throw ApiException.Invalid(errors);
-
-        if (body.EnforceNonce == true && nonce is not null)
+        // On PostgreSQL a member's second message on is one round trip: the access comes from
+        // memory and the INSERT itself checks that the rows it was decided on are unchanged. When
+        // they changed, or the copy would refuse anything, it is decided again on fresh rows.
+        var cached = request.HasJsonContentType() ? access.CachedChannel(channelId, me.Id) : null;
+        MessageUpload? upload = null;
+        var slowmodePassed = false;
+        // A body that cannot be read is refused as it is: it cannot be read a second time.
+        var bodyRead = true;
+        try
         {
-            var since = Snowflake.FromTimestamp(time.GetUtcNow().AddMinutes(-5)).Value;
-            var earlier = await db.Messages.AsNoTracking()
-                .FirstOrDefaultAsync(m => m.AuthorId == me.Id.Value && m.Id > since && m.ChannelId == channel.Id && m.Nonce == nonce && m.DeletedAt == null, cancellationToken);
-            if (earlier is not null)
-                return TypedResults.Ok(await reader.OneAsync(earlier, me.Id, cancellationToken, nonce));
+            while (true)
+            {
+                var (channel, member, permissions) = cached is { } hit
+                    ? (hit.Channel, hit.Member, hit.Permissions)
+                    : await access.ChannelForWriteAsync(channelId, me.Id, cancellationToken);
+                try
+                {
+                    if (channel.Type != ChannelType.GuildText)
+                        throw ApiException.BadRequest(ApiErrors.CannotSendInNonTextChannel, "Cannot send messages in a non-text channel");
+                    if ((permissions & P.SendMessages) == 0)
+                        throw ApiException.MissingPermissions();
+
+                    // Files arrive only after the checks above; the set deletes whatever is not stored.
+                    if (upload is null)
+                    {
+                        bodyRead = false;
+                        upload = await uploads.ReadMessageAsync(request, (permissions & P.AttachFiles) != 0, cancellationToken);
+                        bodyRead = true;
+                    }
+                    var body = upload.Payload;
+                    var errors = new FormErrors();
+                    var content = body.Content ?? "";
+                    var nonce = ReadNonce(body.Nonce, errors);
+                    var files = uploads.Describe(upload, errors);
+                    if (string.IsNullOrWhiteSpace(content) && upload.Files.Count == 0)
+                        throw ApiException.BadRequest(50006, "Cannot send an empty message");
+                    if (content.Length > MaxContentLength)
+                        errors.Add("content", "BASE_TYPE_MAX_LENGTH", $"Must be {MaxContentLength} or fewer in length.");
+                    if (errors.Any)
+                        throw ApiException.Invalid(errors);
+
+                    if (body.EnforceNonce == true && nonce is not null)
+                    {
+                        var since = Snowflake.FromTimestamp(time.GetUtcNow().AddMinutes(-5)).Value;
+                        var earlier = await db.Messages.AsNoTracking()
+                            .FirstOrDefaultAsync(m => m.AuthorId == me.Id.Value && m.Id > since && m.ChannelId == channel.Id && m.Nonce == nonce && m.DeletedAt == null, cancellationToken);
+                        if (earlier is not null)
+                            return TypedResults.Ok(await reader.OneAsync(earlier, me.Id, cancellationToken, nonce));
+                    }
+
+                    Message? replyTo = null;
+                    if (body.MessageReference?.MessageId is { } referenceId)
+                    {
+                        replyTo = await db.Messages.AsNoTracking()
+                            .SingleOrDefaultAsync(m => m.Id == referenceId.Value && m.ChannelId == channel.Id && m.DeletedAt == null, cancellationToken);
+                        if (replyTo is null && body.MessageReference.FailIfNotExists != false)
+                            throw ApiException.Invalid("message_reference", "REPLIES_UNKNOWN_MESSAGE", "Unknown message");
+                        if ((permissions & P.ReadMessageHistory) == 0)
+                            throw ApiException.MissingPermissions();
+                    }
+
+                    if (!slowmodePassed && channel.RateLimitPerUser > 0 && (permissions & (P.ManageMessages | P.ManageChannels)) == 0)
+                    {
+                        var wait = slowmode.TryPass(channel.Id, me.Id, channel.RateLimitPerUser);
+                        if (wait > 0)
+                            throw new ApiException(StatusCodes.Status429TooManyRequests,
+                                new ApiError(ApiErrors.SlowmodeRateLimited, "This action cannot be performed due to slowmode rate limit.",
+                                    RetryAfter: Math.Round(wait, 3), Global: false));
+                        // Counted once: a send decided again on fresh rows is the same send.
+                        slowmodePassed = true;
+                    }
+
+                    var mentions = await ResolveMentionsAsync(db, member, permissions, content, replyTo, cancellationToken);
+                    var message = new Message
+                    {
+                        Id = ids.Next(),
+                        ChannelId = channel.Id,
+                        GuildId = channel.GuildId,
+                        AuthorId = me.Id,
+                        Content = content,
+                        Type = replyTo is null ? 0 : 19,
+                        Tts = body.Tts == true && (permissions & P.SendTtsMessages) != 0,
+                        ReferencedMessageId = replyTo?.Id,
+                        MentionUserIds = mentions.UserIds.ToArray(),
+                        MentionRoleIds = mentions.RoleIds.ToArray(),
+                        MentionEveryone = mentions.Everyone,
+                        Nonce = nonce,
+                    };
+                    // Blobs are in the store before any row names them: a crash in between leaves only an
+                    // unreferenced blob, which the janitor removes.
+                    var attachments = await uploads.StoreAsync(upload, files, message, ids, cancellationToken);
+                    // channels.last_message_id follows by a database trigger: a text message is one INSERT,
+                    // written directly (EF's update pipeline cost more garbage than the rest of the request).
+                    if (cached is not null)
+                    {
+                        // A JSON body has no files, so this is the only row.
+                        if (!await db.InsertIfAsync(message, GuildAccess.WriteGuard, GuildAccess.GuardValues(cached), cancellationToken))
+                        {
+                            access.Forget(member.Guild.Id, me.Id);
+                            cached = null;
+                            continue;
+                        }
+                    }
+                    else if (attachments.Count == 0)
+                        await db.InsertAsync(message, cancellationToken);
+                    else
+                    {
+                        await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
+                        await db.InsertAsync(message, cancellationToken);
+                        db.Attachments.AddRange(attachments);
+                        await db.SaveChangesAsync(cancellationToken);
+                        await transaction.CommitAsync(cancellationToken);
+                    }
+                    var created = await reader.OneAsync(message, me.Id, cancellationToken, nonce, isNew: true, attachments, member.Member.User);
+                    // Persist, then publish: nobody sees a message the database does not have.
+                    events.Publish(GuildEvents.Message("MESSAGE_CREATE", created, MemberObject.From(member.Member, created.Author, time)));
+                    return TypedResults.Ok(created);
+                }
+                catch (ApiException) when (cached is not null && bodyRead)
+                {
+                    // Refused on the copy: the answer must come from the rows as they are now.
+                    access.Forget(member.Guild.Id, me.Id);
+                    cached = null;
+                }
+            }
         }
-
-        Message? replyTo = null;
-        if (body.MessageReference?.MessageId is { } referenceId)
+        finally
         {
-            replyTo = await db.Messages.AsNoTracking()
-                .SingleOrDefaultAsync(m => m.Id == referenceId.Value && m.ChannelId == channel.Id && m.DeletedAt == null, cancellationToken);
-            if (replyTo is null && body.MessageReference.FailIfNotExists != false)
-                throw ApiException.Invalid("message_reference", "REPLIES_UNKNOWN_MESSAGE", "Unknown message");
-            if ((permissions & P.ReadMessageHistory) == 0)
-                throw ApiException.MissingPermissions();
+            upload?.Dispose();
         }
-
-        if (channel.RateLimitPerUser > 0 && (permissions & (P.ManageMessages | P.ManageChannels)) == 0)
-        {
-            var wait = slowmode.TryPass(channel.Id, me.Id, channel.RateLimitPerUser);
-            if (wait > 0)
-                throw new ApiException(StatusCodes.Status429TooManyRequests,
-                    new ApiError(ApiErrors.SlowmodeRateLimited, "This action cannot be performed due to slowmode rate limit.",
-                        RetryAfter: Math.Round(wait, 3), Global: false));
-        }
-
-        var mentions = await ResolveMentionsAsync(db, member, permissions, content, replyTo, cancellationToken);
-        var message = new Message
-        {
-            Id = ids.Next(),
-            ChannelId = channel.Id,
-            GuildId = channel.GuildId,
-            AuthorId = me.Id,
-            Content = content,
-            Type = replyTo is null ? 0 : 19,
-            Tts = body.Tts == true && (permissions & P.SendTtsMessages) != 0,
-            ReferencedMessageId = replyTo?.Id,
-            MentionUserIds = mentions.UserIds.ToArray(),
-            MentionRoleIds = mentions.RoleIds.ToArray(),
-            MentionEveryone = mentions.Everyone,
-            Nonce = nonce,
-        };
-        // Blobs are in the store before any row names them: a crash in between leaves only an
-        // unreferenced blob, which the janitor removes.
-        var attachments = await uploads.StoreAsync(upload, files, message, ids, cancellationToken);
-        // channels.last_message_id follows by a database trigger: a text message is one INSERT,
-        // written directly (EF's update pipeline cost more garbage than the rest of the request).
-        if (attachments.Count == 0)
-            await db.InsertAsync(message, cancellationToken);
-        else
-        {
-            await using var transaction = await db.Database.BeginTransactionAsync(cancellationToken);
-            await db.InsertAsync(message, cancellationToken);
-            db.Attachments.AddRange(attachments);
-            await db.SaveChangesAsync(cancellationToken);
-            await transaction.CommitAsync(cancellationToken);
-        }
-        var created = await reader.OneAsync(message, me.Id, cancellationToken, nonce, isNew: true, attachments, member.Member.User);
-        // Persist, then publish: nobody sees a message the database does not have.
-        events.Publish(GuildEvents.Message("MESSAGE_CREATE", created, MemberObject.From(member.Member, created.Author, time)));
-        return TypedResults.Ok(created);
     }
 
     /// <summary>A message of a page and one of its attachments (none: null), from one left join.</summary>

@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics.CodeAnalysis;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Storage;
 using Together.Data;
 using Together.Data.Entities;
 using Together.Server.Infrastructure;
@@ -89,6 +90,19 @@ public sealed class MemberAccess
 public sealed record GuildPermissionSnapshot(long Version, IReadOnlyDictionary<long, Role> Roles, IReadOnlyDictionary<long, Channel> Channels);
 
 /// <summary>
+/// The PostgreSQL row versions (<c>xmin</c>) of a member's guild, member and user rows, and the
+/// member's role ids, as they were when <see cref="GuildPermissionCache"/> kept a copy of them: a
+/// write that checks these in its own statement knows the copy was current when it was made.
+/// </summary>
+public sealed record MemberStamp(long GuildRow, long MemberRow, long UserRow, long[] RoleIds);
+
+/// <summary>A member, their user and guild (untracked, shared: never modify them) with the stamp they were read at.</summary>
+public sealed record CachedMember(Guild Guild, GuildMember Member, MemberStamp Stamp);
+
+/// <summary>A channel's access decided from memory: only good once the write's guard has held.</summary>
+public sealed record CachedChannelAccess(Channel Channel, MemberAccess Member, Permissions Permissions, MemberStamp Stamp);
+
+/// <summary>
 /// Every channel request checks the caller's permissions against the guild's roles and the
 /// channel's overwrites. Those rows change rarely (an admin's edit) and are read constantly (each
 /// message sent, page read, typing notice), so they are kept here per guild. A copy is used only
@@ -128,6 +142,23 @@ public sealed class GuildPermissionCache
 
     /// <summary>A channel's guild never changes, so this needs no version.</summary>
     internal bool TryGetGuildOf(long channelId, out long guildId) => _channelGuilds.TryGetValue(channelId, out guildId);
+
+    // About a kilobyte each (the member, user and guild rows).
+    private const int MaxMembers = 100_000;
+
+    private readonly ConcurrentDictionary<(long GuildId, long UserId), CachedMember> _members = new();
+
+    internal bool TryGetMember(long guildId, long userId, [NotNullWhen(true)] out CachedMember? member) =>
+        _members.TryGetValue((guildId, userId), out member);
+
+    internal void StoreMember(CachedMember member)
+    {
+        if (_members.Count >= MaxMembers)
+            _members.Clear();
+        _members[(member.Guild.Id, member.Member.UserId)] = member;
+    }
+
+    internal void ForgetMember(long guildId, long userId) => _members.TryRemove((guildId, userId), out _);
 
     internal void RememberGuildOf(long channelId, long guildId) => _channelGuilds[channelId] = guildId;
 }
@@ -195,6 +226,99 @@ public sealed class GuildAccess(TogetherDb db, TimeProvider time, GuildPermissio
         if ((permissions & Permissions.ViewChannel) == 0)
             throw ApiException.MissingAccess();
         return (channel, access, permissions);
+    }
+
+    /// <summary>
+    /// The condition a message's INSERT checks when <see cref="CachedChannel"/> decided the
+    /// access: the member, their user and guild rows are the versions the copy was read at (the
+    /// guild's row moves with every change to roles, channels and overwrites, by trigger) and the
+    /// member holds the same roles. <c>{0}</c>–<c>{5}</c>: <see cref="GuardValues"/>.
+    /// </summary>
+    public const string WriteGuard = """
+        EXISTS (SELECT 1 FROM guild_members m JOIN guilds g ON g.id = m.guild_id JOIN users u ON u.id = m.user_id
+        WHERE m.guild_id = {0} AND m.user_id = {1}
+        AND g.xmin::text::bigint = {2} AND m.xmin::text::bigint = {3} AND u.xmin::text::bigint = {4}
+        AND ARRAY(SELECT r.role_id FROM member_roles r WHERE r.guild_id = {0} AND r.user_id = {1} ORDER BY r.role_id) = {5})
+        """;
+
+    public static object[] GuardValues(CachedChannelAccess access)
+    {
+        ArgumentNullException.ThrowIfNull(access);
+        var stamp = access.Stamp;
+        return [access.Member.Guild.Id, access.Member.UserId, stamp.GuildRow, stamp.MemberRow, stamp.UserRow, stamp.RoleIds];
+    }
+
+    /// <summary>
+    /// The caller's access to a channel from memory alone (PostgreSQL: no round trip), for a
+    /// write that checks <see cref="WriteGuard"/> in its own statement and, when that fails, forgets
+    /// the copy (<see cref="Forget"/>) and asks <see cref="ChannelForWriteAsync"/> instead. Null when
+    /// nothing is kept, or when the copy would refuse: a refusal is always decided on fresh rows.
+    /// </summary>
+    public CachedChannelAccess? CachedChannel(long channelId, long userId)
+    {
+        if (!cache.TryGetGuildOf(channelId, out var guildId) || !cache.TryGetMember(guildId, userId, out var member)
+            || !cache.TryGet(guildId, member.Guild.PermissionsVersion, out var snapshot) || snapshot.Version != member.Guild.PermissionsVersion
+            || !snapshot.Channels.TryGetValue(channelId, out var channel))
+            return null;
+        var access = Access(member.Guild, member.Member, snapshot.Roles);
+        var permissions = access.In(channel);
+        return (permissions & Permissions.ViewChannel) == 0 ? null : new CachedChannelAccess(channel, access, permissions, member.Stamp);
+    }
+
+    public void Forget(long guildId, long userId) => cache.ForgetMember(guildId, userId);
+
+    /// <summary>
+    /// As <see cref="ChannelAsync"/>; on PostgreSQL the member is also kept with its stamp, for
+    /// <see cref="CachedChannel"/> to answer the caller's next write. One more round trip.
+    /// </summary>
+    public async Task<(Channel Channel, MemberAccess Member, Permissions Permissions)> ChannelForWriteAsync(
+        long channelId, long userId, CancellationToken cancellationToken)
+    {
+        if (!db.Database.IsNpgsql())
+            return await ChannelAsync(channelId, userId, cancellationToken);
+        if (!cache.TryGetGuildOf(channelId, out var guildId))
+        {
+            guildId = await db.Channels.Where(c => c.Id == channelId).Select(c => c.GuildId).SingleOrDefaultAsync(cancellationToken)
+                ?? throw ApiException.NotFound(ApiErrors.UnknownChannel, "Unknown Channel");
+            cache.RememberGuildOf(channelId, guildId);
+        }
+        // The stamp first: the rows read after it are at least that new, so a copy never passes
+        // for newer than it is (at worst its guard fails once and it is read again).
+        var stamp = await LoadStampAsync(guildId, userId, cancellationToken);
+        var result = await ChannelAsync(channelId, userId, cancellationToken);
+        if (stamp is not null)
+            cache.StoreMember(new CachedMember(result.Member.Guild, result.Member.Member, stamp));
+        return result;
+    }
+
+    private async Task<MemberStamp?> LoadStampAsync(long guildId, long userId, CancellationToken cancellationToken)
+    {
+        await db.Database.OpenConnectionAsync(cancellationToken);
+        try
+        {
+            await using var command = db.Database.GetDbConnection().CreateCommand();
+            command.CommandText = """
+                SELECT g.xmin::text::bigint, m.xmin::text::bigint, u.xmin::text::bigint,
+                       ARRAY(SELECT r.role_id FROM member_roles r WHERE r.guild_id = m.guild_id AND r.user_id = m.user_id ORDER BY r.role_id)
+                FROM guild_members m JOIN guilds g ON g.id = m.guild_id JOIN users u ON u.id = m.user_id
+                WHERE m.guild_id = $1 AND m.user_id = $2
+                """;
+            command.Transaction = db.Database.CurrentTransaction?.GetDbTransaction();
+            foreach (var value in new[] { guildId, userId })
+            {
+                var parameter = command.CreateParameter();
+                parameter.Value = value;
+                command.Parameters.Add(parameter);
+            }
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken))
+                return null;
+            return new MemberStamp(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2), reader.GetFieldValue<long[]>(3));
+        }
+        finally
+        {
+            await db.Database.CloseConnectionAsync();
+        }
     }
 
     private async Task<GuildPermissionSnapshot> LoadSnapshotAsync(long guildId, CancellationToken cancellationToken)
