@@ -214,21 +214,25 @@ public static class MessageEndpoints
         }
     }
 
-    /// <summary>A message of a page and one of its attachments (none: null), from one left join.</summary>
-    private sealed record PageRow(Message Message, Attachment? Attachment);
+    /// <summary>A message of a page, its author and one of its attachments (none: null), from one query.</summary>
+    private sealed record PageRow(Message Message, User Author, Attachment? Attachment);
 
-    // The page's attachments come in the same round trip, as a left join projected to pairs:
+    // The page's attachments come in the same round trip, as a left join projected to rows:
     // EF's Include built delegates and closures for every row (a third of a page's garbage).
-    // (Written out again in the compiled query below: a compiled query cannot call a helper.)
+    // Its authors too (an inner join: a foreign key keeps an author's row while a message names
+    // it), so a page whose messages mention no one else needs no user query of its own.
+    // (Written out again in the compiled queries below: a compiled query cannot call a helper.)
     private static IQueryable<PageRow> WithAttachments(TogetherDb db, IQueryable<Message> messages) =>
-        messages.SelectMany(m => db.Attachments.Where(a => a.MessageId == m.Id).DefaultIfEmpty(), (m, a) => new PageRow(m, a));
+        messages.Join(db.Users, m => m.AuthorId, u => u.Id, (m, u) => new { m, u })
+            .SelectMany(x => db.Attachments.Where(a => a.MessageId == x.m.Id).DefaultIfEmpty(), (x, a) => new PageRow(x.m, x.u, a));
 
     private static readonly CompiledQuery<Func<TogetherDb, long, long, int, IAsyncEnumerable<PageRow>>> OlderPage = new(() =>
         EF.CompileAsyncQuery((TogetherDb db, long channelId, long before, int take) =>
             db.Messages.AsNoTracking()
                 .Where(m => m.ChannelId == channelId && m.DeletedAt == null && m.Id < before)
                 .OrderByDescending(m => m.Id).Take(take)
-                .SelectMany(m => db.Attachments.Where(a => a.MessageId == m.Id).DefaultIfEmpty(), (m, a) => new PageRow(m, a))));
+                .Join(db.Users, m => m.AuthorId, u => u.Id, (m, u) => new { m, u })
+                .SelectMany(x => db.Attachments.Where(a => a.MessageId == x.m.Id).DefaultIfEmpty(), (x, a) => new PageRow(x.m, x.u, a))));
 
     // around=: up to half the page at or after the anchor and a full page before it, in one round
     // trip (a UNION ALL); the page keeps the newer ones and fills up with the older ones.
@@ -240,22 +244,25 @@ public static class MessageEndpoints
                 .Concat(db.Messages.AsNoTracking()
                     .Where(m => m.ChannelId == channelId && m.DeletedAt == null && m.Id < around)
                     .OrderByDescending(m => m.Id).Take(older))
-                .SelectMany(m => db.Attachments.Where(a => a.MessageId == m.Id).DefaultIfEmpty(), (m, a) => new PageRow(m, a))));
+                .Join(db.Users, m => m.AuthorId, u => u.Id, (m, u) => new { m, u })
+                .SelectMany(x => db.Attachments.Where(a => a.MessageId == x.m.Id).DefaultIfEmpty(), (x, a) => new PageRow(x.m, x.u, a))));
 
-    /// <summary>The messages of a page, newest first, each with its attachments.</summary>
-    private static async Task<List<Message>> CollectAsync(IAsyncEnumerable<PageRow> rows, CancellationToken cancellationToken)
+    /// <summary>The messages of a page, newest first, each with its attachments; and their authors.</summary>
+    private static async Task<(List<Message> Page, List<User> Authors)> CollectAsync(IAsyncEnumerable<PageRow> rows, CancellationToken cancellationToken)
     {
         var byId = new Dictionary<long, Message>();
-        await foreach (var (message, attachment) in rows.WithCancellation(cancellationToken))
+        var authors = new Dictionary<long, User>();
+        await foreach (var (message, author, attachment) in rows.WithCancellation(cancellationToken))
         {
             if (!byId.TryGetValue(message.Id, out var kept))
                 byId[message.Id] = kept = message;
+            authors.TryAdd(author.Id, author);
             if (attachment is not null)
                 kept.Attachments.Add(attachment);
         }
         var page = byId.Values.ToList();
         page.Sort((a, b) => b.Id.CompareTo(a.Id));
-        return page;
+        return (page, authors.Values.ToList());
     }
 
     /// <summary>
@@ -277,17 +284,18 @@ public static class MessageEndpoints
 
         var live = db.Messages.AsNoTracking().Where(m => m.ChannelId == channel.Id && m.DeletedAt == null);
         List<Message> page;
+        List<User> authors;
         if (after is { } a)
-            page = await CollectAsync(WithAttachments(db, live.Where(m => m.Id > a.Value).OrderBy(m => m.Id).Take(take)).AsAsyncEnumerable(), cancellationToken);
+            (page, authors) = await CollectAsync(WithAttachments(db, live.Where(m => m.Id > a.Value).OrderBy(m => m.Id).Take(take)).AsAsyncEnumerable(), cancellationToken);
         else if (around is { } r)
         {
             // Newest first: all the newer ones, then as many older ones as the page has room for.
-            var both = await CollectAsync(AroundPage.For(db)(db, channel.Id, r.Value, (take + 1) / 2, take), cancellationToken);
-            page = both.Count > take ? both.GetRange(0, take) : both;
+            var (both, bothAuthors) = await CollectAsync(AroundPage.For(db)(db, channel.Id, r.Value, (take + 1) / 2, take), cancellationToken);
+            (page, authors) = (both.Count > take ? both.GetRange(0, take) : both, bothAuthors);
         }
         else // the common page (newest, or scrolling up): compiled
-            page = await CollectAsync(OlderPage.For(db)(db, channel.Id, before?.Value ?? long.MaxValue, take), cancellationToken);
-        return TypedResults.Ok(await reader.ManyAsync(page, me.Id, cancellationToken, attachments: page.SelectMany(m => m.Attachments).ToList()));
+            (page, authors) = await CollectAsync(OlderPage.For(db)(db, channel.Id, before?.Value ?? long.MaxValue, take), cancellationToken);
+        return TypedResults.Ok(await reader.ManyAsync(page, me.Id, cancellationToken, attachments: page.SelectMany(m => m.Attachments).ToList(), known: authors));
     }
 
     public static async Task<Ok<MessageObject>> Get(

@@ -77,7 +77,7 @@ public sealed class MessageReader(TogetherDb db, AttachmentUrls urls)
         (await ManyAsync([message], viewerId, cancellationToken, nonce, withReactions: !isNew, attachments: isNew ? attachments ?? [] : null,
             known: author is null ? null : [author]))[0];
 
-    /// <param name="known">Users the caller already has (the sender): when they are all that is needed, no user query runs.</param>
+    /// <param name="known">Users the caller already has (the sender, a page's authors): when they are all that is needed, no user query runs.</param>
     public async Task<List<MessageObject>> ManyAsync(IReadOnlyList<Message> messages, long viewerId, CancellationToken cancellationToken,
         string? nonce = null, bool withReactions = true, IReadOnlyList<Attachment>? attachments = null, IReadOnlyList<User>? known = null)
     {
@@ -90,9 +90,9 @@ public sealed class MessageReader(TogetherDb db, AttachmentUrls urls)
 
         var all = messages.Concat(referenced.Values).ToList();
         var userIds = all.Select(m => m.AuthorId).Concat(all.SelectMany(m => m.MentionUserIds)).Distinct().ToList();
-        var users = known is not null && userIds.All(id => known.Any(u => u.Id == id))
-            ? known.ToDictionary(u => u.Id)
-            : await ToDictionaryAsync(UsersById.For(db)(db, [.. userIds]), u => u.Id, cancellationToken);
+        var users = known?.ToDictionary(u => u.Id) ?? [];
+        if (!userIds.All(users.ContainsKey))
+            users = await ToDictionaryAsync(UsersById.For(db)(db, [.. userIds]), u => u.Id, cancellationToken);
 
         var messageIds = messages.Select(m => m.Id).ToList();
         var files = (attachments ?? await db.Attachments.AsNoTracking().Where(a => messageIds.Contains(a.MessageId)).ToListAsync(cancellationToken))
