@@ -1,6 +1,8 @@
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
+using Microsoft.EntityFrameworkCore.Infrastructure;
+using Microsoft.EntityFrameworkCore.Migrations;
 using Microsoft.Extensions.Logging;
 
 namespace Together.Data;
@@ -98,11 +100,21 @@ public static class TogetherDbProviders
     /// Applies migrations, and on SQLite switches the file to write-ahead logging so readers do
     /// not block the writer. Journal mode is stored in the file, so this runs once per start.
     /// </summary>
-    public static async Task MigrateAsync(TogetherDb db, CancellationToken cancellationToken)
+    /// <returns>The migrations it applied.</returns>
+    public static async Task<IReadOnlyList<string>> MigrateAsync(TogetherDb db, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(db);
         if (db.Database.IsSqlite())
             await db.Database.ExecuteSqlRawAsync("PRAGMA journal_mode=WAL;", cancellationToken);
+        if (db.Database.IsNpgsql())
+        {
+            // Npgsql's provider learns whether the history table exists by querying it, and EF logs
+            // that failed query as an error: on a new admin's first start, two "fail:" lines about a
+            // table that is simply not there yet (npgsql/efcore.pg#3407). Created first, it is there.
+            await db.Database.ExecuteSqlRawAsync(db.GetService<IHistoryRepository>().GetCreateIfNotExistsScript(), cancellationToken);
+        }
+        var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
         await db.Database.MigrateAsync(cancellationToken);
+        return pending;
     }
 }

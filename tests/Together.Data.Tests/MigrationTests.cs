@@ -1,4 +1,5 @@
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Logging;
 using Together.TestSupport;
 
 namespace Together.Data.Tests;
@@ -50,6 +51,31 @@ public sealed class MigrationTests
 
         Assert.Empty(await db.Database.GetPendingMigrationsAsync(TestContext.Current.CancellationToken));
         await SchemaSmoke.WriteAndReadEverythingAsync(db, TestContext.Current.CancellationToken);
+    }
+}
+
+public sealed class FirstMigrationLogTests
+{
+    [Theory]
+    [InlineData(DatabaseProvider.Postgres)]
+    [InlineData(DatabaseProvider.Sqlite)]
+    public async Task Migrating_an_empty_database_logs_no_error(DatabaseProvider provider)
+    {
+        // A new admin's first start: nothing at error level in the log for a database that is
+        // simply new (EF logged the history table's absence as a failed command on PostgreSQL).
+        await using var database = await TestDatabase.CreateAsync(provider, empty: true);
+        var errors = new List<string>();
+        var options = new DbContextOptionsBuilder<TogetherDb>();
+        TogetherDbProviders.Configure(options, provider, database.ConnectionString);
+        options.LogTo(line => { lock (errors) errors.Add(line); }, LogLevel.Error);
+        await using var db = new TogetherDb(options.Options);
+
+        var applied = await TogetherDbProviders.MigrateAsync(db, TestContext.Current.CancellationToken);
+
+        Assert.Equal(db.Database.GetMigrations(), applied);
+        Assert.Empty(errors);
+        Assert.Empty(await TogetherDbProviders.MigrateAsync(db, TestContext.Current.CancellationToken));
+        Assert.Empty(errors);
     }
 }
 

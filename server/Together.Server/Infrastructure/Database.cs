@@ -51,9 +51,8 @@ public static class Database
         {
             await using var scope = scopes.CreateAsyncScope();
             var db = scope.ServiceProvider.GetRequiredService<TogetherDb>();
-            var pending = (await db.Database.GetPendingMigrationsAsync(cancellationToken)).ToList();
-            await TogetherDbProviders.MigrateAsync(db, cancellationToken);
-            logger.LogInformation("Database ready ({Provider}); applied {Count} migration(s)", settings.Provider, pending.Count);
+            var applied = await TogetherDbProviders.MigrateAsync(db, cancellationToken);
+            logger.LogInformation("Database ready ({Provider}); applied {Count} migration(s)", settings.Provider, applied.Count);
         }
 
         public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
