@@ -44,7 +44,8 @@ public static class DirectInsert
         ArgumentNullException.ThrowIfNull(values);
         if (!db.Database.IsNpgsql())
             throw new NotSupportedException("A guarded insert is written for PostgreSQL.");
-        var statement = GuardedStatements.GetOrAdd((db.Model, typeof(T), condition), static (key, db) => Statement.Guarded(db, key.Item2, key.Item3), db);
+        var statement = GuardedStatements.GetOrAdd((db.Model, typeof(T), condition),
+            static (key, state) => Statement.Guarded(state.db, key.Item2, key.Item3, state.Count), (db, values.Count));
         return await ExecuteAsync(db, statement, entity, values, cancellationToken) == 1;
     }
 
@@ -102,7 +103,7 @@ public static class DirectInsert
             return new Statement($"INSERT INTO {sql.DelimitIdentifier(table.Name, table.Schema)} ({names}) VALUES ({values})", columns);
         }
 
-        public static Statement Guarded(TogetherDb db, Type type, string condition)
+        public static Statement Guarded(TogetherDb db, Type type, string condition, int valueCount)
         {
             var plain = For(db, type);
             // INSERT ... SELECT: a select list does not take its types from the target columns the
@@ -111,7 +112,7 @@ public static class DirectInsert
             var values = string.Join(", ", plain.Columns.Select((c, i) =>
                 "$" + (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture) + "::" + c.Mapping.StoreType));
             var guard = string.Format(System.Globalization.CultureInfo.InvariantCulture, condition,
-                Enumerable.Range(plain.Columns.Count + 1, 16).Select(n => (object)("$" + n.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray());
+                Enumerable.Range(plain.Columns.Count + 1, valueCount).Select(n => (object)("$" + n.ToString(System.Globalization.CultureInfo.InvariantCulture))).ToArray());
             var into = plain.Sql[..plain.Sql.IndexOf(" VALUES (", StringComparison.Ordinal)];
             return new Statement($"{into} SELECT {values} WHERE {guard}", plain.Columns);
         }

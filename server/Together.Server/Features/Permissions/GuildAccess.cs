@@ -205,12 +205,7 @@ public sealed class GuildAccess(TogetherDb db, TimeProvider time, GuildPermissio
     public async Task<(Channel Channel, MemberAccess Member, Permissions Permissions)> ChannelAsync(
         long channelId, long userId, CancellationToken cancellationToken)
     {
-        if (!cache.TryGetGuildOf(channelId, out var guildId))
-        {
-            guildId = await db.Channels.Where(c => c.Id == channelId).Select(c => c.GuildId).SingleOrDefaultAsync(cancellationToken)
-                ?? throw ApiException.NotFound(ApiErrors.UnknownChannel, "Unknown Channel");
-            cache.RememberGuildOf(channelId, guildId);
-        }
+        var guildId = await GuildOfAsync(channelId, cancellationToken);
         var member = await MemberWithGuild.For(db)(db, guildId, userId, cancellationToken);
         if (member?.Guild is not { } guild)
             throw ApiException.MissingAccess();
@@ -276,12 +271,7 @@ public sealed class GuildAccess(TogetherDb db, TimeProvider time, GuildPermissio
     {
         if (!db.Database.IsNpgsql())
             return await ChannelAsync(channelId, userId, cancellationToken);
-        if (!cache.TryGetGuildOf(channelId, out var guildId))
-        {
-            guildId = await db.Channels.Where(c => c.Id == channelId).Select(c => c.GuildId).SingleOrDefaultAsync(cancellationToken)
-                ?? throw ApiException.NotFound(ApiErrors.UnknownChannel, "Unknown Channel");
-            cache.RememberGuildOf(channelId, guildId);
-        }
+        var guildId = await GuildOfAsync(channelId, cancellationToken);
         // The stamp first: the rows read after it are at least that new, so a copy never passes
         // for newer than it is (at worst its guard fails once and it is read again).
         var stamp = await LoadStampAsync(guildId, userId, cancellationToken);
@@ -289,6 +279,17 @@ public sealed class GuildAccess(TogetherDb db, TimeProvider time, GuildPermissio
         if (stamp is not null)
             cache.StoreMember(new CachedMember(result.Member.Guild, result.Member.Member, stamp));
         return result;
+    }
+
+    /// <summary>The channel's guild (it never changes, so it is remembered): 404 Unknown Channel.</summary>
+    private async Task<long> GuildOfAsync(long channelId, CancellationToken cancellationToken)
+    {
+        if (cache.TryGetGuildOf(channelId, out var guildId))
+            return guildId;
+        guildId = await db.Channels.Where(c => c.Id == channelId).Select(c => c.GuildId).SingleOrDefaultAsync(cancellationToken)
+            ?? throw ApiException.NotFound(ApiErrors.UnknownChannel, "Unknown Channel");
+        cache.RememberGuildOf(channelId, guildId);
+        return guildId;
     }
 
     private async Task<MemberStamp?> LoadStampAsync(long guildId, long userId, CancellationToken cancellationToken)
