@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Json;
 using Together.Data.Snowflakes;
 using Together.Server.Features.Channels;
@@ -43,29 +41,6 @@ public sealed record InviteDeletePayload(Snowflake ChannelId, Snowflake GuildId,
 /// <summary>The dispatches REST handlers publish after a change commits, shaped as Discord sends them.</summary>
 public static class GuildEvents
 {
-    /// <summary>
-    /// The payload's JSON object with more members spliced in before its closing brace (names are
-    /// ours and not in the payload's type): what a JsonObject would give, without building a DOM
-    /// for every message sent.
-    /// </summary>
-    private static byte[] With<T>(T payload, params (string Name, object? Value)[] extra)
-    {
-        var body = JsonSerializer.SerializeToUtf8Bytes(payload, GatewayJson.Options);
-        var buffer = new ArrayBufferWriter<byte>(body.Length + 512);
-        buffer.Write(body.AsSpan(0, body.Length - 1));
-        var empty = body.Length == 2;
-        foreach (var (name, value) in extra)
-        {
-            buffer.Write(empty ? "\""u8 : ",\""u8);
-            empty = false;
-            Encoding.UTF8.GetBytes(name, buffer);
-            buffer.Write("\":"u8);
-            buffer.Write(JsonSerializer.SerializeToUtf8Bytes(value, GatewayJson.Options));
-        }
-        buffer.Write("}"u8);
-        return buffer.WrittenSpan.ToArray();
-    }
-
     public static GatewayEvent GuildUpdate(GuildObject guild, bool ownerChanged) =>
         Events.ToGuild("GUILD_UPDATE", guild.Id, guild, Intents.Guilds, change: ownerChanged ? StateChange.Guild : StateChange.None);
 
@@ -105,7 +80,7 @@ public static class GuildEvents
     public static GatewayEvent MemberAdd(long guildId, MemberObject member) => new()
     {
         Name = "GUILD_MEMBER_ADD",
-        Payload = With(member, ("guild_id", new Snowflake(guildId))),
+        Payload = GatewayJson.ObjectWith(member, ("guild_id", new Snowflake(guildId))),
         Intent = Intents.GuildMembers,
         GuildId = guildId,
         Change = StateChange.Member,
@@ -115,7 +90,7 @@ public static class GuildEvents
     public static GatewayEvent MemberUpdate(long guildId, MemberObject member) => new()
     {
         Name = "GUILD_MEMBER_UPDATE",
-        Payload = With(member, ("guild_id", new Snowflake(guildId))),
+        Payload = GatewayJson.ObjectWith(member, ("guild_id", new Snowflake(guildId))),
         Intent = Intents.GuildMembers,
         GuildId = guildId,
         Change = StateChange.Member,
@@ -178,7 +153,7 @@ public static class GuildEvents
     public static GatewayEvent InviteCreate(long guildId, long channelId, Invites.InviteObject invite) => new()
     {
         Name = "INVITE_CREATE",
-        Payload = With(new
+        Payload = GatewayJson.ObjectWith(new
         {
             channel_id = new Snowflake(channelId),
             code = invite.Code,
@@ -207,7 +182,7 @@ public static class GuildEvents
     public static GatewayEvent Message(string name, MessageObject message, MemberObject? author) => new()
     {
         Name = name,
-        Payload = With(message, ("member", WithoutUser(author))),
+        Payload = GatewayJson.ObjectWith(message, ("member", WithoutUser(author))),
         ContentGated = true,
         Intent = Intents.GuildMessages,
         GuildId = message.GuildId!.Value,
@@ -239,7 +214,7 @@ public static class GuildEvents
     public static GatewayEvent ReactionAdd(long guildId, long channelId, long messageId, long userId, string emoji, long messageAuthorId, MemberObject? member) => new()
     {
         Name = "MESSAGE_REACTION_ADD",
-        Payload = With(new ReactionEventPayload(userId, channelId, messageId, guildId, new EmojiObject(null, emoji), false, 0),
+        Payload = GatewayJson.ObjectWith(new ReactionEventPayload(userId, channelId, messageId, guildId, new EmojiObject(null, emoji), false, 0),
             ("member", member), ("message_author_id", new Snowflake(messageAuthorId))),
         Intent = Intents.GuildMessageReactions,
         GuildId = guildId,

@@ -1,5 +1,8 @@
+using System.Buffers;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Together.Server.Infrastructure;
 
 namespace Together.Server.Features.Gateway;
 
@@ -108,6 +111,38 @@ public static class GatewayJson
         Infrastructure.Json.Configure(options);
         options.DefaultIgnoreCondition = JsonIgnoreCondition.Never;
         return options;
+    }
+
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = Options.Encoder, MaxDepth = Options.MaxDepth };
+
+    /// <summary>
+    /// <paramref name="payload"/>'s JSON object with more members after its own (names are ours
+    /// and not in the payload's type): what a <c>JsonObject</c> would give, written straight into
+    /// one pooled buffer. A GUILD_CREATE with 250 members is about 100 KB; built through a DOM it
+    /// left half a dozen arrays that size on the large-object heap at every join and identify.
+    /// </summary>
+    public static byte[] ObjectWith<T>(T payload, params ReadOnlySpan<(string Name, object? Value)> extra)
+    {
+        using var buffer = new PooledBufferWriter();
+        using var writer = new Utf8JsonWriter(buffer, WriterOptions);
+        JsonSerializer.Serialize(writer, payload, Options);
+        writer.Flush();
+        if (buffer.WrittenCount < 2 || buffer.WrittenSpan[^1] != (byte)'}')
+            throw new ArgumentException("The payload must serialise to a JSON object.", nameof(payload));
+        var empty = buffer.WrittenCount == 2;
+        buffer.Unwrite(1); // the closing brace: the extra members go before it
+        foreach (var (name, value) in extra)
+        {
+            buffer.Write(empty ? "\""u8 : ",\""u8);
+            empty = false;
+            Encoding.UTF8.GetBytes(name, buffer);
+            buffer.Write("\":"u8);
+            writer.Reset(buffer);
+            JsonSerializer.Serialize(writer, value, Options);
+            writer.Flush();
+        }
+        buffer.Write("}"u8);
+        return buffer.WrittenSpan.ToArray();
     }
 }
 

@@ -72,20 +72,14 @@ public sealed class ReadyBuilder(TogetherDb db, GuildStates states, PresenceTrac
         var moderated = await db.GuildMembers.AsNoTracking().Where(m => m.GuildId == guildId && voiceUsers.Contains(m.UserId))
             .Select(m => new { m.UserId, m.Deaf, m.Mute }).ToDictionaryAsync(m => m.UserId, cancellationToken);
 
-        var node = JsonSerializer.SerializeToNode(GuildObject.From(guild, roles, memberCount), GatewayJson.Options)!.AsObject();
-        node["joined_at"] = JsonSerializer.SerializeToNode(me.JoinedAt, GatewayJson.Options);
-        node["large"] = large;
-        node["unavailable"] = false;
-        node["member_count"] = memberCount;
-        node["channels"] = JsonSerializer.SerializeToNode(channels
+        var visible = channels
             .Where(c => (state.PermissionsIn(userId, c.Id) & P.ViewChannel) != 0)
             .OrderBy(c => c.Position).ThenBy(c => c.Id)
-            .Select(ChannelObject.From).ToList(), GatewayJson.Options);
-        node["members"] = JsonSerializer.SerializeToNode(members.Select(m => MemberObject.From(m, time)).ToList(), GatewayJson.Options);
-        node["presences"] = JsonSerializer.SerializeToNode(withPresences
+            .Select(ChannelObject.From).ToList();
+        var presences = withPresences
             ? members.Select(m => presence.For(m.UserId, null)).Where(p => p.Status != "offline").ToList()
-            : [], GatewayJson.Options);
-        node["voice_states"] = JsonSerializer.SerializeToNode(voiceStates.Select(v => new
+            : [];
+        var voice = voiceStates.Select(v => new
         {
             guild_id = v.GuildId.ToString(System.Globalization.CultureInfo.InvariantCulture),
             channel_id = v.ChannelId.ToString(System.Globalization.CultureInfo.InvariantCulture),
@@ -97,12 +91,22 @@ public sealed class ReadyBuilder(TogetherDb db, GuildStates states, PresenceTrac
             self_mute = v.SelfMute,
             self_video = v.SelfVideo,
             suppress = v.Suppress,
-        }).ToList(), GatewayJson.Options);
-        node["threads"] = new JsonArray();
-        node["stage_instances"] = new JsonArray();
-        node["guild_scheduled_events"] = new JsonArray();
-        node["soundboard_sounds"] = new JsonArray();
-        return JsonSerializer.SerializeToUtf8Bytes(node, GatewayJson.Options);
+        }).ToList();
+        // Written in one pass into a pooled buffer: with every member listed (up to 250) the payload
+        // is ~100 KB, and a DOM of it cost several arrays that size on the large-object heap.
+        return GatewayJson.ObjectWith(GuildObject.From(guild, roles, memberCount),
+            ("joined_at", me.JoinedAt),
+            ("large", large),
+            ("unavailable", false),
+            ("member_count", memberCount),
+            ("channels", visible),
+            ("members", members.Select(m => MemberObject.From(m, time)).ToList()),
+            ("presences", presences),
+            ("voice_states", voice),
+            ("threads", Array.Empty<object>()),
+            ("stage_instances", Array.Empty<object>()),
+            ("guild_scheduled_events", Array.Empty<object>()),
+            ("soundboard_sounds", Array.Empty<object>()));
     }
 
     /// <summary>
