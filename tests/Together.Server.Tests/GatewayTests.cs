@@ -55,8 +55,16 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
         Assert.Equal(10, bob.Ready.GetProperty("v").GetInt32());
         Assert.Equal(Bob.UserId, bob.Ready.GetProperty("user").GetProperty("id").GetString());
         var listed = Assert.Single(bob.Ready.GetProperty("guilds").EnumerateArray());
+        Assert.Equal(GuildId, listed.GetProperty("id").GetString());
         Assert.True(listed.GetProperty("unavailable").GetBoolean());
         Assert.StartsWith($"ws://{Server.Address.Authority}/gateway", bob.Ready.GetProperty("resume_gateway_url").GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(bob.Ready.GetProperty("session_id").GetString()));
+        Assert.Equal("normal", bob.Ready.GetProperty("session_type").GetString());
+        Assert.Equal(Bob.UserId, bob.Ready.GetProperty("application").GetProperty("id").GetString());
+        Assert.Equal(0, bob.Ready.GetProperty("application").GetProperty("flags").GetInt32());
+        foreach (var empty in new[] { "private_channels", "relationships", "presences" })
+            Assert.Equal(0, bob.Ready.GetProperty(empty).GetArrayLength());
+        Assert.False(bob.Ready.TryGetProperty("shard", out _)); // only for a sharded identify
         var guild = Assert.Single(bob.Guilds);
         Assert.Equal(GuildId, guild.GetProperty("id").GetString());
         Assert.Equal(4, guild.GetProperty("channels").GetArrayLength());
@@ -65,6 +73,30 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
         Assert.Contains(guild.GetProperty("roles").EnumerateArray(), r => r.GetProperty("id").GetString() == GuildId);
         // Sequence numbers start at 1, with READY.
         Assert.Equal([1, 2], bob.OpeningSeqs);
+    }
+
+    [Fact]
+    public async Task A_sharded_identify_gets_its_shard_and_only_the_guilds_it_owns()
+    {
+        await SetUpCommunityAsync();
+        // Discord's rule: a guild belongs to shard (guild_id >> 22) % shard_count.
+        var owner = (int)((long.Parse(GuildId, System.Globalization.CultureInfo.InvariantCulture) >> 22) % 2);
+
+        foreach (var shard in new[] { owner, 1 - owner })
+        {
+            await using var bot = await GatewayClient.ConnectAsync(new Uri($"ws://{Server.Address.Authority}/gateway?v=10&encoding=json"));
+            await bot.NextAsync(f => f.Op == 10);
+            await bot.SendAsync(new
+            {
+                op = 2,
+                d = new { token = Bob.Token, intents = GatewayClient.AllIntents, properties = new { os = "linux", browser = "tests", device = "tests" }, shard = new[] { shard, 2 } },
+            });
+            var ready = (await bot.DispatchAsync("READY")).D;
+
+            Assert.Equal([shard, 2], ready.GetProperty("shard").EnumerateArray().Select(e => e.GetInt32()));
+            var guilds = ready.GetProperty("guilds").EnumerateArray().Select(g => g.GetProperty("id").GetString()).ToList();
+            Assert.Equal(shard == owner ? [GuildId] : [], guilds);
+        }
     }
 
     [Fact]

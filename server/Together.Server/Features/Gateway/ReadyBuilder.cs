@@ -1,8 +1,8 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
 using Microsoft.EntityFrameworkCore;
 using Together.Data;
 using Together.Data.Entities;
+using Together.Data.Snowflakes;
 using Together.Server.Features.Channels;
 using Together.Server.Features.Guilds;
 using Together.Server.Features.Members;
@@ -11,6 +11,22 @@ using Together.Server.Features.Users;
 using P = Together.Server.Features.Permissions.Permissions;
 
 namespace Together.Server.Features.Gateway;
+
+/// <summary>READY's <c>d</c>: the guilds are announced unavailable and follow as GUILD_CREATEs.</summary>
+public sealed record ReadyPayload(
+    int V,
+    CurrentUserObject User,
+    IReadOnlyList<UnavailableGuild> Guilds,
+    string SessionId,
+    string SessionType,
+    string ResumeGatewayUrl,
+    ReadyApplication Application,
+    IReadOnlyList<object> PrivateChannels,
+    IReadOnlyList<object> Relationships,
+    IReadOnlyList<object> Presences,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<int>? Shard);
+
+public sealed record ReadyApplication(Snowflake Id, int Flags);
 
 /// <summary>Builds READY and the GUILD_CREATE that follows for each of the user's guilds.</summary>
 public sealed class ReadyBuilder(TogetherDb db, GuildStates states, PresenceTracker presence, TimeProvider time)
@@ -24,22 +40,11 @@ public sealed class ReadyBuilder(TogetherDb db, GuildStates states, PresenceTrac
         var user = await db.Users.AsNoTracking().SingleOrDefaultAsync(u => u.Id == session.UserId && u.DeletedAt == null, cancellationToken);
         if (user is null)
             return null;
-        var ready = new JsonObject
-        {
-            ["v"] = 10,
-            ["user"] = JsonSerializer.SerializeToNode(CurrentUserObject.From(user), GatewayJson.Options),
-            ["guilds"] = new JsonArray(guildIds.Select(id => (JsonNode)new JsonObject { ["id"] = id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["unavailable"] = true }).ToArray()),
-            ["session_id"] = session.Id,
-            ["session_type"] = "normal",
-            ["resume_gateway_url"] = resumeUrl,
-            ["application"] = new JsonObject { ["id"] = user.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), ["flags"] = 0 },
-            ["private_channels"] = new JsonArray(),
-            ["relationships"] = new JsonArray(),
-            ["presences"] = new JsonArray(),
-        };
-        if (session.ShardCount > 1)
-            ready["shard"] = new JsonArray(session.ShardId, session.ShardCount);
-        return JsonSerializer.SerializeToUtf8Bytes(ready, GatewayJson.Options);
+        var ready = new ReadyPayload(10, CurrentUserObject.From(user),
+            guildIds.Select(id => new UnavailableGuild(new Snowflake(id), true)).ToList(),
+            session.Id, "normal", resumeUrl, new ReadyApplication(new Snowflake(user.Id), 0), [], [], [],
+            session.ShardCount > 1 ? [session.ShardId, session.ShardCount] : null);
+        return Events.Serialize(ready);
     }
 
     /// <summary>
