@@ -6,7 +6,7 @@ using System.Text.Json;
 namespace Together.Bench;
 
 /// <summary>
-/// Two figures that say how fast this machine does what the scenarios lean on, so that runs on
+/// Three figures that say how fast this machine does what the scenarios lean on, so that runs on
 /// different machines (or VMs of the same name on different hosts) can be told apart: the same
 /// server build measured 40–45 % of a core for the default fan-out on one VM and 31–37 % on the
 /// next (docs/performance.md, eleventh round).
