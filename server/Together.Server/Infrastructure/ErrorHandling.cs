@@ -19,6 +19,12 @@ public static partial class ErrorHandling
     {
         app.Use(async (context, next) =>
         {
+            if (NulInQuery(context.Request) is { } field)
+            {
+                await WriteAsync(context, StatusCodes.Status400BadRequest,
+                    new FormErrors().Add(field, "BASE_TYPE_INVALID", "Invalid value.").ToApiError());
+                return;
+            }
             try
             {
                 await next(context);
@@ -67,6 +73,22 @@ public static partial class ErrorHandling
         return app;
     }
 
+    /// <summary>
+    /// The query parameter holding a NUL (<c>%00</c>), if any: no parameter means one, and
+    /// PostgreSQL cannot even compare text with it (a search for it would fail as a 500).
+    /// </summary>
+    private static string? NulInQuery(HttpRequest request)
+    {
+        if (request.QueryString.Value is not { } raw || !raw.Contains("%00", StringComparison.Ordinal))
+            return null;
+        foreach (var (key, values) in request.Query)
+        {
+            if (key.Contains('\0', StringComparison.Ordinal) || values.Any(v => v?.Contains('\0', StringComparison.Ordinal) == true))
+                return key.Replace("\0", "", StringComparison.Ordinal);
+        }
+        return null;
+    }
+
     private static ApiError ForStatus(int status) => status == StatusCodes.Status413PayloadTooLarge
         ? new ApiError(ApiErrors.RequestEntityTooLarge, "Request entity too large")
         : new ApiError(ApiErrors.GeneralError, $"{status}: {ReasonPhrase(status)}");
@@ -96,7 +118,7 @@ public static partial class ErrorHandling
         return (400, new ApiError(ApiErrors.InvalidFormBody, "Invalid Form Body"));
     }
 
-    [GeneratedRegex("""^Failed to bind parameter "(?<type>[\w.?<>]+) (?<name>\w+)" from "(?<value>.{0,64})""", RegexOptions.CultureInvariant)]
+    [GeneratedRegex("""^Failed to bind parameter "(?<type>[\w.?<>]+) (?<name>\w+)" from "(?<value>[^"]{0,64})""", RegexOptions.CultureInvariant)]
     private static partial Regex BindFailure();
 
     /// <summary>"$.username" → "username"; "$.roles[2]" → "roles.2", as Discord nests its error keys.</summary>

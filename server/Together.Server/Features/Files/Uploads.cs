@@ -214,6 +214,8 @@ public sealed partial class UploadSet : IDisposable
                     var value = await ReadFieldAsync(section.Body, cancellationToken);
                     if (name == "payload_json")
                         set.PayloadJson = value;
+                    else if (value.Contains('\0', StringComparison.Ordinal))
+                        throw ApiException.Invalid(name, "BASE_TYPE_INVALID", "Invalid value."); // as JSON strings are (Json.cs)
                     else
                         set.Fields[name] = value;
                     continue;
