@@ -122,6 +122,9 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
     [InlineData("""{"d":{}}""", 4002)]
     [InlineData("""{"op":"2","d":{}}""", 4002)]
     [InlineData("""{"op":2,"d":"nope"}""", 4002)]
+    [InlineData("""{"op":2}""", 4002)]
+    [InlineData("""{"op":6}""", 4002)]
+    [InlineData("""{"op":2,"d":{"token":"\ud800","intents":513,"properties":{}}}""", 4002)]
     public async Task Bad_frames_close_with_discords_codes(string frame, int code)
     {
         await SetUpCommunityAsync();
@@ -131,6 +134,25 @@ public abstract class GatewayTests(DatabaseProvider provider) : CommunityTest(pr
         await client.SendRawAsync(frame);
 
         Assert.Equal(code, await client.ClosedAsync());
+    }
+
+    [Theory]
+    [InlineData("""{"op":3}""")]
+    [InlineData("""{"op":4}""")]
+    [InlineData("""{"op":8}""")]
+    [InlineData("""{"op":3,"d":{"status":"online","afk":false,"since":null,"activities":[null]}}""")]
+    [InlineData("""{"op":3,"d":{"status":"online","afk":false,"since":null,"activities":[{"name":"a\u0000","type":0}]}}""")]
+    [InlineData("""{"op":8,"d":{"guild_id":"1","query":"\udc00","limit":0}}""")]
+    public async Task Bad_payloads_after_identify_are_decode_errors(string frame)
+    {
+        // A missing "d" is null; a null in a list or broken text is a payload that cannot be
+        // decoded (4002), never the 4000 of a failure inside the server.
+        await SetUpCommunityAsync();
+        await using var client = await GatewayClient.IdentifyAsync(Server, Bob.Token);
+
+        await client.SendRawAsync(frame);
+
+        Assert.Equal(4002, await client.ClosedAsync());
     }
 
     [Fact]

@@ -26,6 +26,7 @@ public sealed class GatewayServer(
     TimeProvider time,
     ILogger<GatewayServer> logger)
 {
+    private static readonly JsonElement NullData = JsonDocument.Parse("null").RootElement.Clone();
     private readonly Dictionary<int, IOpHandler> _handlers = handlers.ToDictionary(h => h.Op);
     private readonly ConcurrentDictionary<GatewayConnection, byte> _connections = new();
 
@@ -94,7 +95,9 @@ public sealed class GatewayServer(
                     connection.Close(CloseCode.NotAuthenticated, "Not authenticated.");
                     break;
                 }
-                var data = root.TryGetProperty("d", out var d) ? d : default;
+                // A frame without "d" carries null, as Discord reads it: handlers deserialize it, and
+                // a default JsonElement has no document to deserialize from.
+                var data = root.TryGetProperty("d", out var d) ? d : NullData;
                 await handler.HandleAsync(connection, data, stop.Token);
             }
         }
