@@ -113,6 +113,7 @@ public sealed class GatewayServer(
         finally
         {
             connection.Close(CloseCode.UnknownError, "Connection closed.");
+            connection.StopReceiving();
             await sending;
             _connections.TryRemove(connection, out _);
             Ended(connection, cleanClientClose);
