@@ -371,7 +371,10 @@ public sealed class GatewayConnection : IAsyncDisposable
             LastFrameLength = length;
             try
             {
-                return JsonDocument.Parse(buffer.AsMemory(0, length), new JsonDocumentOptions { MaxDepth = 16 });
+                // Parse(ReadOnlyMemory) keeps reading the memory it is given for the document's
+                // lifetime, and the buffer goes back to the pool below while the handler still
+                // reads the document: it gets a copy of its own (client frames are small and rare).
+                return JsonDocument.Parse(buffer.AsSpan(0, length).ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
             }
             catch (JsonException)
             {
