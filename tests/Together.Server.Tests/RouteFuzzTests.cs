@@ -1,7 +1,8 @@
 using System.Text.Json.Serialization.Metadata;
-using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Json;
 using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.AspNetCore.Routing;
+using Microsoft.AspNetCore.Routing.Patterns;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Together.Data;
@@ -56,16 +57,12 @@ public abstract class RouteFuzzTests(DatabaseProvider provider) : CommunityTest(
             ["userId"] = Bob.UserId, ["roleId"] = roleId, ["overwriteId"] = roleId, ["code"] = invite,
             ["emoji"] = Uri.EscapeDataString("👍"), ["attachmentId"] = "1", ["filename"] = "a.png", ["file"] = "a.png",
         };
-        var json = Server.Services.GetRequiredService<IOptions<Microsoft.AspNetCore.Http.Json.JsonOptions>>().Value.SerializerOptions;
+        var json = Server.Services.GetRequiredService<IOptions<JsonOptions>>().Value.SerializerOptions;
         var routes = Server.Services.GetRequiredService<EndpointDataSource>().Endpoints.OfType<RouteEndpoint>()
             .SelectMany(e => (e.Metadata.GetMetadata<IHttpMethodMetadata>()?.HttpMethods ?? []).Select(method => (Method: method, Endpoint: e)))
             .Where(r => r.Endpoint.RoutePattern.RawText is { } raw
                 && new[] { "/api/", "/attachments/", "/avatars/", "/icons/" }.Any(prefix => raw.StartsWith(prefix, StringComparison.Ordinal)))
-            // Deletions after the rest, then the guild's own, so that every other route still finds
-            // what it names; the account's own routes (logout, password) at the very end.
-            .OrderBy(r => r.Endpoint.RoutePattern.RawText!.StartsWith("/api/v10/auth/", StringComparison.Ordinal) ? 4
-                : r.Endpoint.RoutePattern.RawText == "/api/v10/users/@me" ? 3
-                : r.Method == "DELETE" ? r.Endpoint.RoutePattern.RawText == "/api/v10/guilds/{guildId}" ? 2 : 1 : 0)
+            .OrderBy(r => RunOrder(r.Method, r.Endpoint.RoutePattern.RawText!))
             .ToList();
         Assert.True(routes.Count > 60, $"only {routes.Count} routes found");
 
@@ -78,9 +75,9 @@ public abstract class RouteFuzzTests(DatabaseProvider provider) : CommunityTest(
             string Fill(string? odd = null, string? only = null) => "/" + string.Join('/', pattern.PathSegments.Select(segment =>
                 string.Concat(segment.Parts.Select(part => part switch
                 {
-                    Microsoft.AspNetCore.Routing.Patterns.RoutePatternLiteralPart literal => literal.Content,
-                    Microsoft.AspNetCore.Routing.Patterns.RoutePatternParameterPart p when p.Name == only => odd!,
-                    Microsoft.AspNetCore.Routing.Patterns.RoutePatternParameterPart p => ids.GetValueOrDefault(p.Name, "1"),
+                    RoutePatternLiteralPart literal => literal.Content,
+                    RoutePatternParameterPart p when p.Name == only => odd!,
+                    RoutePatternParameterPart p => ids.GetValueOrDefault(p.Name, "1"),
                     _ => "",
                 }))));
 
@@ -134,6 +131,19 @@ public abstract class RouteFuzzTests(DatabaseProvider provider) : CommunityTest(
         // Odd refresh tokens and logouts are 401s; many more mean the account was logged out midway and the rest tested nothing.
         Assert.True(unauthorized < 100, $"{unauthorized} of {requests} requests were 401");
     }
+
+    /// <summary>
+    /// Deletions after the rest, then the guild's own, so that every other route still finds what
+    /// it names; the account's own routes (logout, password) at the very end.
+    /// </summary>
+    private static int RunOrder(string method, string pattern) => (method, pattern) switch
+    {
+        (_, _) when pattern.StartsWith("/api/v10/auth/", StringComparison.Ordinal) => 4,
+        (_, "/api/v10/users/@me") => 3,
+        ("DELETE", "/api/v10/guilds/{guildId}") => 2,
+        ("DELETE", _) => 1,
+        _ => 0,
+    };
 
     /// <summary>The JSON names of a body type's properties (of its element type for a list body).</summary>
     private static (List<string> Fields, bool AsList) BodyFields(Type? type, JsonSerializerOptions json)
